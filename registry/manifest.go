@@ -1,0 +1,243 @@
+package registry
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Manifest is an integration's manifest.json: what the service is, which
+// actions it offers, the config and credentials it needs, and the webhooks
+// it sends. Fields Switchboard does not use yet are kept in Extra.
+type Manifest struct {
+	AppID        string `json:"appId"`
+	Name         string `json:"name"`
+	Version      string `json:"version"`
+	Type         string `json:"type,omitempty"`
+	Description  string `json:"description,omitempty"`
+	Instructions string `json:"instructions,omitempty"`
+
+	// ConfigSchema is a JSON Schema object whose properties are the
+	// integration's settings; a property with platformSecret is a secret
+	// kept in the vault under that platform-wide name.
+	ConfigSchema *ConfigSchema `json:"configSchema,omitempty"`
+
+	// UserAuth declares how users connect their own accounts. It is kept as
+	// given; per-user connections are not served yet.
+	UserAuth *UserAuth `json:"userAuth,omitempty"`
+
+	Actions  []ActionSpec `json:"actions"`
+	Webhooks []Webhook    `json:"webhooks,omitempty"`
+
+	// WebhookVerification declares how the service signs its webhooks. It is
+	// kept as given; webhook intake is not served yet.
+	WebhookVerification json.RawMessage `json:"webhookVerification,omitempty"`
+
+	// Backend runs the actions that have no request block in a worker
+	// process. It is parsed and kept; worker processes are not served yet.
+	Backend *Backend `json:"backend,omitempty"`
+
+	// Extra holds top-level fields Switchboard does not use, as given.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// ConfigSchema is the JSON Schema of an integration's config.
+type ConfigSchema struct {
+	Type       string            `json:"type,omitempty"`
+	Properties []ConfigProperty  `json:"-"`
+	Required   []string          `json:"required,omitempty"`
+	AnyOf      []ConfigRequired  `json:"anyOf,omitempty"`
+	Raw        json.RawMessage   `json:"-"`
+	byName     map[string]int
+}
+
+// ConfigRequired is one branch of a configSchema anyOf: the integration is
+// configured when every property it lists has a value.
+type ConfigRequired struct {
+	Required []string `json:"required"`
+}
+
+// ConfigProperty is one setting of an integration, in manifest order.
+type ConfigProperty struct {
+	Name        string
+	Type        string
+	Description string
+	Default     json.RawMessage
+	// PlatformSecret is the vault name of a secret property, or "".
+	PlatformSecret string
+	// Raw is the property's schema as written.
+	Raw json.RawMessage
+}
+
+// Property returns the named property.
+func (c *ConfigSchema) Property(name string) (ConfigProperty, bool) {
+	if c == nil {
+		return ConfigProperty{}, false
+	}
+	i, ok := c.byName[name]
+	if !ok {
+		return ConfigProperty{}, false
+	}
+	return c.Properties[i], true
+}
+
+// MarshalJSON writes the schema as the manifest gave it.
+func (c *ConfigSchema) MarshalJSON() ([]byte, error) {
+	if len(c.Raw) == 0 {
+		return []byte(`{"type":"object","properties":{}}`), nil
+	}
+	return c.Raw, nil
+}
+
+// UserAuth is the userAuth block: how a user connects an account.
+type UserAuth struct {
+	// Type is oauth2, credentials or redirect.
+	Type string `json:"type"`
+	// Raw is the whole block as written.
+	Raw json.RawMessage `json:"-"`
+}
+
+// MarshalJSON writes the block as the manifest gave it.
+func (u *UserAuth) MarshalJSON() ([]byte, error) { return u.Raw, nil }
+
+// ActionSpec is one action as the manifest declares it.
+type ActionSpec struct {
+	ID           string          `json:"id"`
+	Name         string          `json:"name,omitempty"`
+	Description  string          `json:"description,omitempty"`
+	InputSchema  json.RawMessage `json:"inputSchema,omitempty"`
+	OutputSchema json.RawMessage `json:"outputSchema,omitempty"`
+	Annotations  *Annotations    `json:"annotations,omitempty"`
+	// Credentials is "platform" or "user"; when empty it is inferred from the
+	// request's templates.
+	Credentials string        `json:"credentials,omitempty"`
+	Timeout     Duration      `json:"timeout,omitempty"`
+	Request     *RequestSpec  `json:"request,omitempty"`
+	Response    *ResponseSpec `json:"response,omitempty"`
+	// Extra holds the action's fields Switchboard does not use, as given.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// Annotations are the MCP tool hints of an action.
+type Annotations struct {
+	Title           string `json:"title,omitempty"`
+	ReadOnlyHint    *bool  `json:"readOnlyHint,omitempty"`
+	DestructiveHint *bool  `json:"destructiveHint,omitempty"`
+	IdempotentHint  *bool  `json:"idempotentHint,omitempty"`
+	OpenWorldHint   *bool  `json:"openWorldHint,omitempty"`
+}
+
+// RequestSpec is a declarative HTTP request. Every string may hold
+// {{namespace.path}} placeholders; see [ParseTemplate].
+type RequestSpec struct {
+	Method  string            `json:"method,omitempty"`
+	URL     string            `json:"url"`
+	Query   map[string]string `json:"query,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Auth    *AuthSpec         `json:"auth,omitempty"`
+	// JSON is a JSON body: any JSON value whose strings may be templates.
+	JSON json.RawMessage `json:"json,omitempty"`
+	// Form is an application/x-www-form-urlencoded body.
+	Form map[string]string `json:"form,omitempty"`
+}
+
+// AuthSpec is how a request authenticates: exactly one field is set.
+type AuthSpec struct {
+	Bearer string      `json:"bearer,omitempty"`
+	Basic  *BasicAuth  `json:"basic,omitempty"`
+	Header *HeaderAuth `json:"header,omitempty"`
+}
+
+// BasicAuth is HTTP basic authentication.
+type BasicAuth struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// HeaderAuth sends a credential in a named header.
+type HeaderAuth struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// ResponseSpec shapes a service's answer.
+type ResponseSpec struct {
+	// ErrorWhen turns a 2xx answer that is really an error into an
+	// upstream_error.
+	ErrorWhen *ErrorWhen `json:"errorWhen,omitempty"`
+	// ErrorCode is the path of the service's own error code in an error
+	// answer, for example "error" for Slack or "error.type" for Stripe.
+	ErrorCode string `json:"errorCode,omitempty"`
+	// Pick is the path of the one field to return instead of the whole
+	// answer; empty returns it all.
+	Pick string `json:"pick,omitempty"`
+}
+
+// ErrorWhen matches an error answer: the value at Path equals Equals.
+type ErrorWhen struct {
+	Path   string          `json:"path"`
+	Equals json.RawMessage `json:"equals"`
+}
+
+// Webhook is an event the service sends: a name, and the HTTP method it
+// arrives with. In a manifest it is a string or {name, method}.
+type Webhook struct {
+	Name   string `json:"name"`
+	Method string `json:"method,omitempty"`
+}
+
+// UnmarshalJSON accepts "name" or {"name": ..., "method": ...}.
+func (w *Webhook) UnmarshalJSON(b []byte) error {
+	var name string
+	if err := json.Unmarshal(b, &name); err == nil {
+		*w = Webhook{Name: name}
+		return nil
+	}
+	type plain Webhook
+	var p plain
+	if err := strictUnmarshal(b, &p); err != nil {
+		return err
+	}
+	*w = Webhook(p)
+	return nil
+}
+
+// Backend is a worker process that implements actions in code.
+type Backend struct {
+	Command []string `json:"command"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("10s").
+type Duration time.Duration
+
+// MarshalJSON writes d as a duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a duration string such as "10s" or "1m30s".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration string such as \"10s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration string such as \"10s\": %q", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func strictUnmarshal(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("unexpected data after the value")
+	}
+	return nil
+}
