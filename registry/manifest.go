@@ -44,11 +44,11 @@ type Manifest struct {
 
 // ConfigSchema is the JSON Schema of an integration's config.
 type ConfigSchema struct {
-	Type       string            `json:"type,omitempty"`
-	Properties []ConfigProperty  `json:"-"`
-	Required   []string          `json:"required,omitempty"`
-	AnyOf      []ConfigRequired  `json:"anyOf,omitempty"`
-	Raw        json.RawMessage   `json:"-"`
+	Type       string           `json:"type,omitempty"`
+	Properties []ConfigProperty `json:"-"`
+	Required   []string         `json:"required,omitempty"`
+	AnyOf      []ConfigRequired `json:"anyOf,omitempty"`
+	Raw        json.RawMessage  `json:"-"`
 	byName     map[string]int
 }
 

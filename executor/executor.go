@@ -1,0 +1,245 @@
+// Package executor is the one path of every action call. MCP tools, the
+// call_integration tool, REST action endpoints and the CLI's call all enter
+// through [Executor.Call], so they authorize, validate, resolve credentials,
+// reach the service and fail the same way.
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/backend"
+	"github.com/switchboard-dev/switchboard/internal/logkey"
+	"github.com/switchboard-dev/switchboard/registry"
+)
+
+// MaxInputBytes bounds an action's input on every surface.
+const MaxInputBytes = 1 << 20
+
+// The surfaces a call comes from, for logs.
+const (
+	SurfaceREST = "rest"
+	SurfaceMCP  = "mcp"
+	SurfaceCLI  = "cli"
+)
+
+// Installed gives the current installed set.
+type Installed interface {
+	Snapshot() *registry.Snapshot
+}
+
+// Authorizer decides whether a principal holds a permission. It returns nil
+// or a *switchboard.Error with CodeForbidden naming the permission.
+type Authorizer interface {
+	Authorize(ctx context.Context, p switchboard.Principal, permission string) error
+}
+
+// Secrets opens platform secrets by their platform-wide name.
+type Secrets interface {
+	PlatformSecret(ctx context.Context, name string) ([]byte, error)
+}
+
+// Runner reaches the service for one action.
+type Runner interface {
+	Run(ctx context.Context, act *registry.Action, v backend.Values) (json.RawMessage, error)
+}
+
+// Config configures an [Executor]; every interface is required.
+type Config struct {
+	Installed  Installed
+	Authorizer Authorizer
+	Secrets    Secrets
+	Runner     Runner
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Executor runs action calls.
+type Executor struct {
+	installed Installed
+	authz     Authorizer
+	secrets   Secrets
+	runner    Runner
+	log       *slog.Logger
+	now       func() time.Time
+}
+
+// New returns an Executor.
+func New(cfg Config) (*Executor, error) {
+	if cfg.Installed == nil || cfg.Authorizer == nil || cfg.Secrets == nil || cfg.Runner == nil {
+		return nil, errors.New("executor: Installed, Authorizer, Secrets and Runner are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Executor{
+		installed: cfg.Installed, authz: cfg.Authorizer, secrets: cfg.Secrets,
+		runner: cfg.Runner, log: cfg.Logger, now: cfg.Now,
+	}, nil
+}
+
+// Call is one request to run an action. Tool, when set, names the action by
+// its MCP tool name instead of Integration and Action.
+type Call struct {
+	Caller      switchboard.Principal
+	Integration string
+	Action      string
+	Tool        string
+	Input       json.RawMessage
+	Surface     string
+}
+
+// Result is a successful call's output, the action's answer as JSON.
+type Result struct {
+	Output json.RawMessage
+	Action *registry.Action
+}
+
+// Call runs c. Failures are *switchboard.Error values whose message tells
+// the caller what to do: not_found, forbidden, invalid_input (with every
+// violation), not_configured (with the missing properties),
+// not_implemented, upstream_error, timeout. No credential is decrypted and
+// no service contacted before the caller is authorized and the input valid.
+func (e *Executor) Call(ctx context.Context, c Call) (Result, error) {
+	start := e.now()
+	act, err := e.lookup(c)
+	if err == nil {
+		var out json.RawMessage
+		out, err = e.run(ctx, c, act)
+		if err == nil {
+			e.logCall(ctx, c, act, start, nil)
+			return Result{Output: out, Action: act}, nil
+		}
+	}
+	e.logCall(ctx, c, act, start, err)
+	return Result{Action: act}, err
+}
+
+func (e *Executor) lookup(c Call) (*registry.Action, error) {
+	snap := e.installed.Snapshot()
+	if c.Tool == "" {
+		return snap.Action(c.Integration, c.Action)
+	}
+	if act := snap.Tool(c.Tool); act != nil {
+		return act, nil
+	}
+	return nil, switchboard.Errorf(switchboard.CodeNotFound,
+		"no tool %q is installed: call list_integrations to see what is", c.Tool)
+}
+
+func (e *Executor) run(ctx context.Context, c Call, act *registry.Action) (json.RawMessage, error) {
+	if err := e.authz.Authorize(ctx, c.Caller, act.Permission); err != nil {
+		return nil, err
+	}
+	if len(c.Input) > MaxInputBytes {
+		return nil, switchboard.Errorf(switchboard.CodeTooLarge,
+			"input is larger than %d bytes", MaxInputBytes)
+	}
+	// Input is checked before any credential is decrypted.
+	input, err := registry.DecodeInput(c.Input)
+	if err != nil {
+		return nil, err
+	}
+	if err := registry.CheckInput(act.Input, input); err != nil {
+		return nil, err
+	}
+	in := act.Integration
+	if !in.Configured() {
+		return nil, notConfigured(in, in.Missing)
+	}
+	if act.Request == nil {
+		return nil, switchboard.Errorf(switchboard.CodeNotImplemented,
+			"%s's action %s has no implementation yet: its manifest needs a request block",
+			in.Manifest.Name, act.Spec.ID)
+	}
+	if act.Credentials == registry.CredentialsUser {
+		return nil, switchboard.Errorf(switchboard.CodeNotImplemented,
+			"%s's action %s runs with each user's own connection, which this server does not offer yet",
+			in.Manifest.Name, act.Spec.ID)
+	}
+	values, err := e.values(ctx, c, act, input)
+	if err != nil {
+		return nil, err
+	}
+	return e.runner.Run(ctx, act, values)
+}
+
+// values gathers what the request templates read; only the secrets the
+// action names are decrypted.
+func (e *Executor) values(ctx context.Context, c Call, act *registry.Action, input any) (backend.Values, error) {
+	in := act.Integration
+	obj, _ := input.(map[string]any)
+	v := backend.Values{Input: obj, Config: in.Config, Secrets: map[string][]byte{}}
+	if c.Caller.Kind == switchboard.KindUser {
+		v.UserID = c.Caller.ID
+	}
+	for _, prop := range act.Secrets {
+		p, _ := in.Manifest.ConfigSchema.Property(prop)
+		secret, err := e.secrets.PlatformSecret(ctx, p.PlatformSecret)
+		if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
+			// Deleted since the snapshot was taken.
+			return v, notConfigured(in, []string{prop})
+		}
+		if err != nil {
+			return v, fmt.Errorf("open secret of %s: %w", in.ID(), err)
+		}
+		v.Secrets[prop] = secret
+	}
+	return v, nil
+}
+
+func notConfigured(in *registry.Integration, missing []string) error {
+	e := switchboard.Errorf(switchboard.CodeNotConfigured,
+		"%s is not configured: an administrator must set %s", in.Manifest.Name, joinAnd(missing))
+	e.Missing = missing
+	return e
+}
+
+func joinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return "its config"
+	case 1:
+		return names[0]
+	}
+	out := names[0]
+	for _, n := range names[1 : len(names)-1] {
+		out += ", " + n
+	}
+	return out + " and " + names[len(names)-1]
+}
+
+func (e *Executor) logCall(ctx context.Context, c Call, act *registry.Action, start time.Time, err error) {
+	attrs := []slog.Attr{
+		slog.String(logkey.Principal, c.Caller.String()),
+		slog.String(logkey.Surface, c.Surface),
+		slog.Int64(logkey.Duration, e.now().Sub(start).Milliseconds()),
+	}
+	if act != nil {
+		attrs = append(attrs, slog.String(logkey.Integration, act.Integration.ID()),
+			slog.String(logkey.Action, act.Spec.ID))
+	} else {
+		attrs = append(attrs, slog.String(logkey.Integration, c.Integration),
+			slog.String(logkey.Action, c.Action), slog.String(logkey.Tool, c.Tool))
+	}
+	if err == nil {
+		e.log.LogAttrs(ctx, slog.LevelInfo, "action called", attrs...)
+		return
+	}
+	code := switchboard.ErrorCode(err)
+	attrs = append(attrs, slog.String(logkey.Code, string(code)))
+	level := slog.LevelInfo
+	if code == switchboard.CodeInternal {
+		level = slog.LevelError
+		attrs = append(attrs, slog.Any(logkey.Err, err))
+	}
+	e.log.LogAttrs(ctx, level, "action failed", attrs...)
+}

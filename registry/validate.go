@@ -1,0 +1,390 @@
+package registry
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+var (
+	appIDPattern    = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	actionIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_.]*$`)
+	webhookPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
+	secretPattern   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+)
+
+// Limits and reserved names of manifests.
+const (
+	maxIDLength   = 64
+	maxTimeout    = 10 * time.Minute
+	maxNameLength = 128
+)
+
+// ReservedAppIDs are path segments of the REST API that an app id would
+// shadow.
+var reservedAppIDs = []string{"catalog", "auth", "hooks"}
+
+// reservedActionIDs are the permission suffixes an action id would shadow.
+var reservedActionIDs = []string{"manage", "events"}
+
+var httpMethods = []string{
+	http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodHead,
+}
+
+// validate checks a parsed manifest's meaning and returns every problem.
+func validate(m *Manifest) []Problem {
+	v := &validator{m: m}
+	v.identity()
+	v.webhooks()
+	seen := map[string]int{}
+	for i := range m.Actions {
+		path := fmt.Sprintf("actions[%d]", i)
+		a := &m.Actions[i]
+		if first, dup := seen[a.ID]; dup && a.ID != "" {
+			v.fail(path+".id", "duplicate action id %q (also actions[%d])", a.ID, first)
+		} else {
+			seen[a.ID] = i
+		}
+		v.action(path, a)
+	}
+	if m.Backend != nil && len(m.Backend.Command) == 0 {
+		v.fail("backend.command", "required: the program and its arguments")
+	}
+	return v.problems
+}
+
+type validator struct {
+	m        *Manifest
+	problems []Problem
+}
+
+func (v *validator) fail(path, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) identity() {
+	m := v.m
+	switch {
+	case m.AppID == "":
+		v.fail("appId", "required")
+	case len(m.AppID) > maxIDLength:
+		v.fail("appId", "at most %d characters", maxIDLength)
+	case !appIDPattern.MatchString(m.AppID):
+		v.fail("appId", "%q must match ^[a-z][a-z0-9_]*$", m.AppID)
+	case slices.Contains(reservedAppIDs, m.AppID):
+		v.fail("appId", "%q is reserved (%s)", m.AppID, strings.Join(reservedAppIDs, ", "))
+	}
+	if m.Name == "" {
+		v.fail("name", "required")
+	} else if len(m.Name) > maxNameLength {
+		v.fail("name", "at most %d characters", maxNameLength)
+	}
+	if m.Version == "" {
+		v.fail("version", "required")
+	} else if len(m.Version) > maxIDLength {
+		v.fail("version", "at most %d characters", maxIDLength)
+	}
+	if m.Type != "" && m.Type != "integration" {
+		v.fail("type", "must be \"integration\"")
+	}
+	v.configSchema()
+}
+
+func (v *validator) configSchema() {
+	cs := v.m.ConfigSchema
+	if cs == nil {
+		return
+	}
+	secrets := map[string]string{}
+	for _, p := range cs.Properties {
+		path := "configSchema.properties." + p.Name
+		if p.PlatformSecret != "" && !secretPattern.MatchString(p.PlatformSecret) {
+			v.fail(path+".platformSecret", "%q must match ^[A-Za-z][A-Za-z0-9_.-]*$", p.PlatformSecret)
+		}
+		if other, dup := secrets[p.PlatformSecret]; dup && p.PlatformSecret != "" {
+			v.fail(path+".platformSecret", "%q is also the secret of %s", p.PlatformSecret, other)
+		}
+		secrets[p.PlatformSecret] = p.Name
+		if p.PlatformSecret != "" && p.Type != "" && p.Type != "string" {
+			v.fail(path+".type", "a platformSecret property must be a string")
+		}
+		sch, err := CompileSchema(p.Raw)
+		if err != nil {
+			v.schemaProblem(path, err)
+			continue
+		}
+		if len(p.Default) > 0 {
+			if p.PlatformSecret != "" {
+				v.fail(path+".default", "a platformSecret property cannot have a default")
+			} else if val, err := DecodeInput(p.Default); err == nil && sch.Validate(val) != nil {
+				v.fail(path+".default", "does not match the property's schema")
+			}
+		}
+	}
+	v.requiredNames("configSchema.required", cs.Required)
+	for i, branch := range cs.AnyOf {
+		v.requiredNames(fmt.Sprintf("configSchema.anyOf[%d].required", i), branch.Required)
+	}
+}
+
+// schemaProblem reports a schema that does not compile, at the JSON path of
+// each problem inside it.
+func (v *validator) schemaProblem(path string, err error) {
+	se, ok := errors.AsType[*SchemaError](err)
+	if !ok {
+		v.fail(path, "schema does not compile: %s", err)
+		return
+	}
+	for _, fe := range se.Problems {
+		at := path
+		if fe.Path != "/" {
+			at += strings.ReplaceAll(fe.Path, "/", ".")
+		}
+		v.fail(at, "%s", fe.Message)
+	}
+}
+
+func (v *validator) requiredNames(path string, names []string) {
+	for _, name := range names {
+		if _, ok := v.m.ConfigSchema.Property(name); !ok {
+			v.fail(path, "names %q, which is not a property", name)
+		}
+	}
+}
+
+func (v *validator) webhooks() {
+	seen := map[string]bool{}
+	for i, w := range v.m.Webhooks {
+		path := fmt.Sprintf("webhooks[%d]", i)
+		switch {
+		case w.Name == "":
+			v.fail(path+".name", "required")
+		case !webhookPattern.MatchString(w.Name):
+			v.fail(path+".name", "%q must be letters, digits and _.:-", w.Name)
+		case seen[w.Name]:
+			v.fail(path+".name", "duplicate webhook %q", w.Name)
+		}
+		seen[w.Name] = true
+		if w.Method != "" && !slices.Contains(httpMethods, strings.ToUpper(w.Method)) {
+			v.fail(path+".method", "%q is not an HTTP method", w.Method)
+		}
+	}
+}
+
+func (v *validator) action(path string, a *ActionSpec) {
+	switch {
+	case a.ID == "":
+		v.fail(path+".id", "required")
+	case len(a.ID) > maxIDLength:
+		v.fail(path+".id", "at most %d characters", maxIDLength)
+	case !actionIDPattern.MatchString(a.ID):
+		v.fail(path+".id", "%q must match ^[a-z][a-z0-9_.]*$", a.ID)
+	case slices.Contains(reservedActionIDs, a.ID):
+		v.fail(path+".id", "%q is reserved (%s)", a.ID, strings.Join(reservedActionIDs, ", "))
+	}
+	props := v.objectSchema(path+".inputSchema", a.InputSchema)
+	v.objectSchema(path+".outputSchema", a.OutputSchema)
+	if a.Timeout < 0 || time.Duration(a.Timeout) > maxTimeout {
+		v.fail(path+".timeout", "must be between 0 and %s", maxTimeout)
+	}
+	switch a.Credentials {
+	case "", CredentialsPlatform, CredentialsUser:
+	default:
+		v.fail(path+".credentials", "must be \"platform\" or \"user\"")
+	}
+	if a.Request != nil {
+		v.request(path+".request", a, props)
+	}
+	if r := a.Response; r != nil && r.ErrorWhen != nil {
+		if r.ErrorWhen.Path == "" {
+			v.fail(path+".response.errorWhen.path", "required")
+		}
+		if len(r.ErrorWhen.Equals) == 0 {
+			v.fail(path+".response.errorWhen.equals", "required")
+		}
+	}
+}
+
+// objectSchema checks an input or output schema and returns the names of
+// its top-level properties, or nil when it declares none.
+func (v *validator) objectSchema(path string, raw json.RawMessage) map[string]bool {
+	if len(raw) == 0 {
+		return nil
+	}
+	var shape struct {
+		Type       any                        `json:"type"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &shape); err != nil {
+		v.fail(path, "must be a JSON Schema object")
+		return nil
+	}
+	if shape.Type != nil && shape.Type != "object" {
+		v.fail(path+".type", "must be \"object\": tools take an object of arguments")
+	}
+	if _, err := CompileSchema(raw); err != nil {
+		v.schemaProblem(path, err)
+	}
+	if shape.Properties == nil {
+		return nil
+	}
+	props := map[string]bool{}
+	for name := range shape.Properties {
+		props[name] = true
+	}
+	return props
+}
+
+func (v *validator) request(path string, a *ActionSpec, inputProps map[string]bool) {
+	spec := a.Request
+	if !slices.Contains(httpMethods, strings.ToUpper(defaultString(spec.Method, "GET"))) {
+		v.fail(path+".method", "%q is not an HTTP method", spec.Method)
+	}
+	if spec.URL == "" {
+		v.fail(path+".url", "required")
+	}
+	if len(spec.JSON) > 0 && spec.Form != nil {
+		v.fail(path, "set one body kind: json or form, not both")
+	}
+	req, problems := CompileRequest(spec, a.Response)
+	for _, p := range problems {
+		v.fail(path+"."+p.Path, "%s", p.Message)
+	}
+	if len(problems) > 0 {
+		return
+	}
+	v.urlOrigin(path+".url", req.URL)
+	eachTemplate(req, func(where string, t Template) {
+		for _, ref := range t.Refs() {
+			v.ref(path+"."+where, a, ref, inputProps)
+		}
+	})
+}
+
+// urlOrigin refuses a URL whose scheme or host could come from anything but
+// the manifest and the administrator's config.
+func (v *validator) urlOrigin(path string, t Template) {
+	segs := t.Segments
+	if len(segs) == 0 {
+		return
+	}
+	if first := segs[0]; first.Ref != nil {
+		if first.Ref.NS != NSConfig {
+			v.fail(path, "a URL may start with {{config...}} only: %s may not decide the scheme or host",
+				first.Ref)
+			return
+		}
+		if len(segs) > 1 && segs[1].Ref != nil {
+			v.fail(path, "put a literal \"/\" between the base URL and {{%s}}", segs[1].Ref)
+		}
+		if len(segs) > 1 && segs[1].Literal != "" && !strings.ContainsAny(segs[1].Literal[:1], "/?") {
+			v.fail(path, "the text after {{%s}} must start with \"/\" or \"?\"", first.Ref)
+		}
+		return
+	}
+	lit := segs[0].Literal
+	if !strings.HasPrefix(lit, "https://") && !strings.HasPrefix(lit, "http://") {
+		v.fail(path, "must start with http://, https:// or {{config...}}")
+		return
+	}
+	// The origin runs to the first "/", "?" or "#" after the scheme.
+	afterScheme := lit[strings.Index(lit, "//")+2:]
+	if strings.ContainsAny(afterScheme, "/?#") {
+		return
+	}
+	for _, s := range segs[1:] {
+		if s.Ref != nil && s.Ref.NS != NSConfig {
+			v.fail(path, "{{%s}} may not decide the scheme or host", s.Ref)
+		}
+		if s.Literal != "" && strings.ContainsAny(s.Literal, "/?#") {
+			return
+		}
+	}
+}
+
+func (v *validator) ref(path string, a *ActionSpec, ref Ref, inputProps map[string]bool) {
+	cs := v.m.ConfigSchema
+	name := ref.Path[0]
+	switch ref.NS {
+	case NSConfig:
+		p, ok := cs.Property(name)
+		switch {
+		case !ok:
+			v.fail(path, "{{%s}} names no property of configSchema", ref)
+		case p.PlatformSecret != "":
+			v.fail(path, "{{%s}} is a platformSecret: write {{secrets.%s}}", ref, name)
+		}
+	case NSSecrets:
+		p, ok := cs.Property(name)
+		switch {
+		case !ok:
+			v.fail(path, "{{%s}} names no property of configSchema", ref)
+		case p.PlatformSecret == "":
+			v.fail(path, "{{%s}} is not a platformSecret property: write {{config.%s}}", ref, name)
+		}
+	case NSInput:
+		if inputProps != nil && !inputProps[name] {
+			v.fail(path, "{{%s}} names no property of inputSchema", ref)
+		}
+	case NSConnection:
+		if a.Credentials == CredentialsPlatform {
+			v.fail(path, "{{%s}} needs \"credentials\": \"user\"", ref)
+		}
+	}
+}
+
+// eachTemplate calls fn with every template of req and where it stands.
+func eachTemplate(req *Request, fn func(where string, t Template)) {
+	fn("url", req.URL)
+	for _, p := range req.Query {
+		fn("query."+p.Name, p.Value)
+	}
+	for _, p := range req.Headers {
+		fn("headers."+p.Name, p.Value)
+	}
+	for _, p := range req.Form {
+		fn("form."+p.Name, p.Value)
+	}
+	if a := req.Auth; a != nil {
+		switch {
+		case a.Bearer != nil:
+			fn("auth.bearer", *a.Bearer)
+		case a.Basic != nil:
+			fn("auth.basic.username", a.Basic.Username)
+			fn("auth.basic.password", a.Basic.Password)
+		case a.Header != nil:
+			fn("auth.header.value", a.Header.Value)
+		}
+	}
+	if req.JSON != nil {
+		eachNode("json", req.JSON, fn)
+	}
+}
+
+func eachNode(where string, n *Node, fn func(string, Template)) {
+	switch n.Kind {
+	case NodeString:
+		fn(where, n.String)
+	case NodeObject:
+		for _, m := range n.Members {
+			eachNode(where+"."+m.Key, m.Value, fn)
+		}
+	case NodeArray:
+		for i, item := range n.Items {
+			eachNode(fmt.Sprintf("%s[%d]", where, i), item, fn)
+		}
+	}
+}
+
+func defaultString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
