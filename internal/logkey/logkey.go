@@ -25,4 +25,5 @@ const (
 	Warning     = "warning"
 	Change      = "change"
 	Session     = "session"
+	Host        = "host"
 )
