@@ -26,4 +26,7 @@ const (
 	Change      = "change"
 	Session     = "session"
 	Host        = "host"
+	Route       = "route"
+	Panic       = "panic"
+	Stack       = "stack"
 )
