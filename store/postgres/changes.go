@@ -1,0 +1,88 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The kinds of [Change].
+const (
+	kindCatalog   = "catalog"
+	kindInstalled = "installed"
+	kindConfig    = "config"
+	kindSecret    = "secret"
+	kindVaultKey  = "vault_key"
+	kindAPIKey    = "api_key"
+)
+
+// Change is one entry of the change feed: which kind of thing changed and
+// which one. Kind is "catalog" (an uploaded manifest), "installed", "config"
+// (plain config), "secret", "vault_key" or "api_key"; Subject is then an app
+// id, a secret's "scope/name", a key version in decimal or an API key's id.
+// A change never carries a value.
+type Change struct {
+	ID      int64
+	Kind    string
+	Subject string
+	At      time.Time
+}
+
+// changesLockClass is the first key of the advisory lock that orders the
+// change feed ("swbd" as a 32-bit integer).
+const changesLockClass = "1937203812"
+
+// change is a change about to be recorded.
+type change struct{ kind, subject string }
+
+// record adds changes to the feed inside tx and announces each on
+// [NotifyChannel]. It must be the last statement of tx: from here to commit,
+// tx holds the lock that orders the feed.
+func (db *DB) record(ctx context.Context, tx pgx.Tx, changes ...change) error {
+	if _, err := tx.Exec(ctx, qLockChanges); err != nil {
+		return translate(err, "record change", "change")
+	}
+	at := utc(db.now())
+	for _, c := range changes {
+		if _, err := tx.Exec(ctx, qInsertChange, c.kind, c.subject, at); err != nil {
+			return translate(err, "record change", "change")
+		}
+	}
+	return nil
+}
+
+// LastChange returns the id of the newest change, 0 on an empty store. Ids
+// only grow, and a change is visible to every replica once the method that
+// made it has returned.
+func (db *DB) LastChange(ctx context.Context) (int64, error) {
+	var id int64
+	if err := db.pool.QueryRow(ctx, qLastChange).Scan(&id); err != nil {
+		return 0, translate(err, "last change", "change")
+	}
+	return id, nil
+}
+
+// Changes returns up to limit changes with an id greater than after, oldest
+// first. limit must be positive. Since changes commit in the order of their
+// ids, a reader that pages on with the last id it saw misses none.
+func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]Change, error) {
+	if limit <= 0 {
+		return nil, errors.New("list changes: limit must be positive")
+	}
+	rows, err := db.pool.Query(ctx, qChanges, after, limit)
+	if err != nil {
+		return nil, translate(err, "list changes", "change")
+	}
+	cs, err := pgx.AppendRows([]Change(nil), rows, func(row pgx.CollectableRow) (Change, error) {
+		var c Change
+		err := row.Scan(&c.ID, &c.Kind, &c.Subject, &c.At)
+		c.At = c.At.UTC()
+		return c, err
+	})
+	if err != nil {
+		return nil, translate(err, "list changes", "change")
+	}
+	return cs, nil
+}

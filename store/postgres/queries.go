@@ -1,0 +1,95 @@
+package postgres
+
+// Every statement of the store lives here. Arguments are always bound, never
+// spliced into the text.
+
+// Migrations.
+const (
+	qMigrateLock      = `SELECT pg_advisory_xact_lock($1)`
+	qCreateMigrations = `
+CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    bigint      PRIMARY KEY,
+	applied_at timestamptz NOT NULL
+)`
+	qMigrationsTable  = `SELECT to_regclass('schema_migrations') IS NOT NULL`
+	qAppliedVersions  = `SELECT version FROM schema_migrations`
+	qMigrationApplied = `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`
+	qInsertMigration  = `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`
+)
+
+// Change feed. qLockChanges lets one transaction at a time of the schema
+// add changes, from taking an id to commit, so that ids commit in order. It
+// is an advisory lock, not a table lock, so that neither readers nor vacuum
+// contend with it; its second key is the schema's, so that stores on other
+// schemas of the database do not wait for one another.
+const (
+	qLockChanges = `
+SELECT pg_advisory_xact_lock(` + changesLockClass + `, hashtext(current_schema()))`
+	qInsertChange = `
+WITH c AS (
+	INSERT INTO changes (kind, subject, created_at) VALUES ($1, $2, $3) RETURNING id
+)
+SELECT pg_notify('` + NotifyChannel + `', id::text) FROM c`
+	qLastChange = `SELECT coalesce(max(id), 0) FROM changes`
+	qChanges    = `
+SELECT id, kind, subject, created_at FROM changes WHERE id > $1 ORDER BY id LIMIT $2`
+)
+
+// Registry: uploaded manifests, installed set, plain config.
+const (
+	qPutUploaded = `
+INSERT INTO uploaded_manifests (app_id, version, manifest, updated_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (app_id) DO UPDATE SET
+	version = excluded.version,
+	manifest = excluded.manifest,
+	updated_at = excluded.updated_at`
+	qUploaded = `
+SELECT app_id, version, manifest, updated_at FROM uploaded_manifests ORDER BY app_id`
+	qDeleteUploaded = `DELETE FROM uploaded_manifests WHERE app_id = $1`
+
+	// The column default takes seq from installed_seq; an update leaves it
+	// (and burns a value: gaps are harmless).
+	qInstall = `
+INSERT INTO installed (app_id, version, manifest, deployed_at, updated_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (app_id) DO UPDATE SET
+	version = excluded.version,
+	manifest = excluded.manifest,
+	updated_at = excluded.updated_at
+RETURNING app_id, version, manifest, seq, deployed_at, updated_at`
+	qUninstall    = `DELETE FROM installed WHERE app_id = $1`
+	qInstalledSet = `
+SELECT app_id, version, manifest, seq, deployed_at, updated_at FROM installed ORDER BY seq`
+
+	qConfigs         = `SELECT app_id, config::text FROM configs ORDER BY app_id`
+	qEnsureConfig    = `INSERT INTO configs (app_id, config) VALUES ($1, '{}') ON CONFLICT DO NOTHING`
+	qConfigForUpdate = `SELECT config::text FROM configs WHERE app_id = $1 FOR UPDATE`
+	qUpdateConfig    = `UPDATE configs SET config = $2::json WHERE app_id = $1`
+	qDeleteConfig    = `DELETE FROM configs WHERE app_id = $1`
+)
+
+// Vault: key ring and sealed secrets.
+const (
+	qVaultKeys   = `SELECT version, wrapped, created_at FROM vault_keys ORDER BY version`
+	qAddVaultKey = `INSERT INTO vault_keys (version, wrapped, created_at) VALUES ($1, $2, $3)`
+
+	qSecret    = `SELECT sealed FROM secrets WHERE scope = $1 AND name = $2`
+	qPutSecret = `
+INSERT INTO secrets (scope, name, sealed) VALUES ($1, $2, $3)
+ON CONFLICT (scope, name) DO UPDATE SET sealed = excluded.sealed`
+	qDeleteSecret = `DELETE FROM secrets WHERE scope = $1 AND name = $2`
+	qSecretNames  = `SELECT name FROM secrets WHERE scope = $1 ORDER BY name`
+	// qAllSecrets locks every row, so that no concurrent PutSecret lands
+	// between the read and the rewrite of a value.
+	qAllSecrets   = `SELECT scope, name, sealed FROM secrets ORDER BY scope, name FOR UPDATE`
+	qRewrapSecret = `UPDATE secrets SET sealed = $3 WHERE scope = $1 AND name = $2`
+)
+
+// Identity: API keys.
+const (
+	qCreateAPIKey = `
+INSERT INTO api_keys (id, principal, name, hash, created_at) VALUES ($1, $2, $3, $4, $5)`
+	qAPIKeyByHash = `
+SELECT id, principal, name, hash, created_at FROM api_keys WHERE hash = $1`
+	qCountAPIKeys = `SELECT count(*) FROM api_keys`
+)
