@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/executor"
+	"github.com/switchboard-dev/switchboard/registry"
+)
+
+// DefaultMaxBodyBytes bounds a request body when [Config.MaxBodyBytes] is
+// zero.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Registry is what the API needs of the catalog and the installed set.
+// *registry.Registry satisfies it. Failures meant for clients are
+// *switchboard.Error values; any other error is answered as internal.
+type Registry interface {
+	// Snapshot returns the current installed set; never nil.
+	Snapshot() *registry.Snapshot
+	Catalog(ctx context.Context) ([]registry.Entry, error)
+	Upload(ctx context.Context, raw []byte) (registry.Entry, error)
+	Deploy(ctx context.Context, appID string) (*registry.Integration, error)
+	Undeploy(ctx context.Context, appID string, purge bool) error
+	Configure(ctx context.Context, appID string,
+		values map[string]json.RawMessage) (*registry.Integration, error)
+}
+
+// Executor runs action calls; *executor.Executor satisfies it. It
+// authorizes the caller itself.
+type Executor interface {
+	Call(ctx context.Context, c executor.Call) (executor.Result, error)
+}
+
+// Authenticator turns a bearer token into its principal. It returns a
+// *switchboard.Error with CodeUnauthenticated for a token it does not
+// accept; *identity.Authenticator satisfies it.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (switchboard.Principal, error)
+}
+
+// Authorizer decides whether a principal holds a permission key. It returns
+// nil, or a *switchboard.Error with CodeForbidden naming the permission.
+type Authorizer interface {
+	Authorize(ctx context.Context, p switchboard.Principal, permission string) error
+}
+
+// Config configures a [Server]. Registry, Executor, Authenticator and
+// Authorizer are required; every other field has a working zero value.
+type Config struct {
+	Registry      Registry
+	Executor      Executor
+	Authenticator Authenticator
+	Authorizer    Authorizer
+
+	// MCP is the streamable HTTP transport, mounted at /mcp. SSE is the
+	// legacy SSE transport, mounted at /sse and /message. Both run behind
+	// authentication and the body limit, and read the caller with
+	// identity.FromContext. A nil handler leaves its paths unrouted.
+	MCP http.Handler
+	SSE http.Handler
+
+	// Ready reports whether the server can take traffic, for /readyz; its
+	// error is logged, never shown. Nil means always ready.
+	Ready func(ctx context.Context) error
+
+	// Logger receives request logs and the causes of internal errors.
+	// Nil discards them.
+	Logger *slog.Logger
+
+	// MaxBodyBytes bounds every request body; DefaultMaxBodyBytes when
+	// zero. Manifests and action inputs have their own 1 MiB bounds too.
+	MaxBodyBytes int64
+
+	// ManifestSchema is the JSON Schema of manifest.json, served at
+	// GET /api/v1/manifest.schema.json. Empty leaves that path unrouted.
+	ManifestSchema []byte
+}
+
+// Server is the REST API. It holds no state of its own beyond its
+// configuration and is safe for concurrent use.
+type Server struct {
+	reg     Registry
+	exec    Executor
+	authn   Authenticator
+	authz   Authorizer
+	mcp     http.Handler
+	sse     http.Handler
+	ready   func(ctx context.Context) error
+	log     *slog.Logger
+	maxBody int64
+	schema  []byte
+
+	mux     *chi.Mux
+	handler http.Handler
+}
+
+// New returns a Server for cfg after applying defaults. It returns an error
+// when a required field is missing, MaxBodyBytes is negative or
+// ManifestSchema is not JSON.
+func New(cfg Config) (*Server, error) {
+	if cfg.Registry == nil || cfg.Executor == nil ||
+		cfg.Authenticator == nil || cfg.Authorizer == nil {
+		return nil, errors.New("httpapi: Registry, Executor, Authenticator and Authorizer are required")
+	}
+	if cfg.MaxBodyBytes < 0 {
+		return nil, errors.New("httpapi: MaxBodyBytes must not be negative")
+	}
+	if len(cfg.ManifestSchema) > 0 && !json.Valid(cfg.ManifestSchema) {
+		return nil, errors.New("httpapi: ManifestSchema is not valid JSON")
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Ready == nil {
+		cfg.Ready = func(context.Context) error { return nil }
+	}
+	s := &Server{
+		reg: cfg.Registry, exec: cfg.Executor,
+		authn: cfg.Authenticator, authz: cfg.Authorizer,
+		mcp: cfg.MCP, sse: cfg.SSE, ready: cfg.Ready, log: cfg.Logger,
+		maxBody: cfg.MaxBodyBytes, schema: cfg.ManifestSchema,
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the HTTP handler serving every route of the package doc.
+func (s *Server) Handler() http.Handler { return s.handler }
