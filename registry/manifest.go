@@ -11,10 +11,10 @@ import (
 // actions it offers, the config and credentials it needs, and the webhooks
 // it sends. Fields Switchboard does not use yet are kept in Extra.
 type Manifest struct {
-	AppID        string `json:"appId"`
-	Name         string `json:"name"`
-	Version      string `json:"version"`
-	Type         string `json:"type,omitempty"`
+	AppID        string `json:"appId" jsonschema:"required,pattern=^[a-z][a-z0-9_]*$,maxLength=64"`
+	Name         string `json:"name" jsonschema:"required,maxLength=128"`
+	Version      string `json:"version" jsonschema:"required,maxLength=64"`
+	Type         string `json:"type,omitempty" jsonschema:"enum=integration"`
 	Description  string `json:"description,omitempty"`
 	Instructions string `json:"instructions,omitempty"`
 
@@ -27,12 +27,12 @@ type Manifest struct {
 	// given; per-user connections are not served yet.
 	UserAuth *UserAuth `json:"userAuth,omitempty"`
 
-	Actions  []ActionSpec `json:"actions"`
+	Actions  []ActionSpec `json:"actions" jsonschema:"required"`
 	Webhooks []Webhook    `json:"webhooks,omitempty"`
 
 	// WebhookVerification declares how the service signs its webhooks. It is
 	// kept as given; webhook intake is not served yet.
-	WebhookVerification json.RawMessage `json:"webhookVerification,omitempty"`
+	WebhookVerification json.RawMessage `json:"webhookVerification,omitempty" jsonschema:"type=object"`
 
 	// Backend runs the actions that have no request block in a worker
 	// process. It is parsed and kept; worker processes are not served yet.
@@ -103,15 +103,15 @@ func (u *UserAuth) MarshalJSON() ([]byte, error) { return u.Raw, nil }
 
 // ActionSpec is one action as the manifest declares it.
 type ActionSpec struct {
-	ID           string          `json:"id"`
+	ID           string          `json:"id" jsonschema:"required,pattern=^[a-z][a-z0-9_.]*$,maxLength=64"`
 	Name         string          `json:"name,omitempty"`
 	Description  string          `json:"description,omitempty"`
-	InputSchema  json.RawMessage `json:"inputSchema,omitempty"`
-	OutputSchema json.RawMessage `json:"outputSchema,omitempty"`
+	InputSchema  json.RawMessage `json:"inputSchema,omitempty" jsonschema:"type=object"`
+	OutputSchema json.RawMessage `json:"outputSchema,omitempty" jsonschema:"type=object"`
 	Annotations  *Annotations    `json:"annotations,omitempty"`
 	// Credentials is "platform" or "user"; when empty it is inferred from the
 	// request's templates.
-	Credentials string        `json:"credentials,omitempty"`
+	Credentials string        `json:"credentials,omitempty" jsonschema:"enum=platform,enum=user"`
 	Timeout     Duration      `json:"timeout,omitempty"`
 	Request     *RequestSpec  `json:"request,omitempty"`
 	Response    *ResponseSpec `json:"response,omitempty"`
@@ -131,13 +131,13 @@ type Annotations struct {
 // RequestSpec is a declarative HTTP request. Every string may hold
 // {{namespace.path}} placeholders; see [ParseTemplate].
 type RequestSpec struct {
-	Method  string            `json:"method,omitempty"`
-	URL     string            `json:"url"`
+	Method  string            `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE,enum=HEAD"`
+	URL     string            `json:"url" jsonschema:"required"`
 	Query   map[string]string `json:"query,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Auth    *AuthSpec         `json:"auth,omitempty"`
 	// JSON is a JSON body: any JSON value whose strings may be templates.
-	JSON json.RawMessage `json:"json,omitempty"`
+	JSON json.RawMessage `json:"json,omitempty" jsonschema:"type=object"`
 	// Form is an application/x-www-form-urlencoded body.
 	Form map[string]string `json:"form,omitempty"`
 }
@@ -151,14 +151,14 @@ type AuthSpec struct {
 
 // BasicAuth is HTTP basic authentication.
 type BasicAuth struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Username string `json:"username" jsonschema:"required"`
+	Password string `json:"password" jsonschema:"required"`
 }
 
 // HeaderAuth sends a credential in a named header.
 type HeaderAuth struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name  string `json:"name" jsonschema:"required"`
+	Value string `json:"value" jsonschema:"required"`
 }
 
 // ResponseSpec shapes a service's answer.
@@ -176,8 +176,8 @@ type ResponseSpec struct {
 
 // ErrorWhen matches an error answer: the value at Path equals Equals.
 type ErrorWhen struct {
-	Path   string          `json:"path"`
-	Equals json.RawMessage `json:"equals"`
+	Path   string          `json:"path" jsonschema:"required"`
+	Equals json.RawMessage `json:"equals" jsonschema:"required"`
 }
 
 // Webhook is an event the service sends: a name, and the HTTP method it
@@ -205,7 +205,7 @@ func (w *Webhook) UnmarshalJSON(b []byte) error {
 
 // Backend is a worker process that implements actions in code.
 type Backend struct {
-	Command []string `json:"command"`
+	Command []string `json:"command" jsonschema:"required,minItems=1"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("10s").

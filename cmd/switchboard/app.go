@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/switchboard-dev/switchboard/backend"
+	"github.com/switchboard-dev/switchboard/examples"
+	"github.com/switchboard-dev/switchboard/executor"
+	"github.com/switchboard-dev/switchboard/identity"
+	"github.com/switchboard-dev/switchboard/internal/logkey"
+	"github.com/switchboard-dev/switchboard/registry"
+	"github.com/switchboard-dev/switchboard/store/postgres"
+	"github.com/switchboard-dev/switchboard/store/sqlite"
+	"github.com/switchboard-dev/switchboard/vault"
+)
+
+// store is what every command needs of a database, whichever runs.
+type store interface {
+	registry.Store
+	vault.Store
+	identity.Store
+	Ping(ctx context.Context) error
+	MigrationsCurrent(ctx context.Context) (bool, error)
+	Close() error
+}
+
+var (
+	_ store = (*sqlite.DB)(nil)
+	_ store = (*postgres.DB)(nil)
+)
+
+// app is one process's wiring: the store, the vault, the registry, and the
+// executor that every surface shares.
+type app struct {
+	cfg      config
+	log      *slog.Logger
+	store    store
+	vault    *vault.Vault
+	registry *registry.Registry
+	auth     *identity.Authenticator
+	authz    executor.Authorizer
+	backend  *backend.HTTP
+	exec     *executor.Executor
+}
+
+const (
+	dbFile        = "switchboard.db"
+	masterKeyFile = "master.key"
+	adminFile     = "admin.token"
+)
+
+// newLogger writes to w in the configured format.
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.logLevel)) // checked by config.check
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openApp opens the store, unseals the vault and loads the registry. On a
+// fresh installation it creates the data directory, the master key file
+// (embedded store only) and the administrator's key.
+func openApp(ctx context.Context, cfg config, e *env, log *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	master, freshDB, err := a.openStore(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.wire(ctx, master); err != nil {
+		a.close()
+		if errors.Is(err, vault.ErrWrongMasterKey) && freshDB {
+			// Two processes raced to create the store with different keys.
+			return nil, fmt.Errorf("%w (another process created this store at the same time)", err)
+		}
+		return nil, err
+	}
+	if err := a.bootstrap(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// openStore opens the database and reads the master key. The master key
+// file is created only together with a new database: a database whose key
+// file is gone must not silently get a new, wrong, key.
+func (a *app) openStore(ctx context.Context, e *env) (master []byte, freshDB bool, err error) {
+	cfg := a.cfg
+	envKey := e.getenv("SWITCHBOARD_MASTER_KEY")
+	if cfg.databaseURL != "" {
+		if envKey == "" {
+			return nil, false, errors.New("SWITCHBOARD_MASTER_KEY is required with --database-url: " +
+				"every replica must share one master key (generate one with: " +
+				"head -c 32 /dev/urandom | base64)")
+		}
+		if master, err = vault.ParseMasterKey(envKey); err != nil {
+			return nil, false, fmt.Errorf("SWITCHBOARD_MASTER_KEY: %w", err)
+		}
+		db, err := postgres.Open(ctx, postgres.Config{URL: cfg.databaseURL,
+			MaxConns: int32(cfg.dbMaxConns), Logger: a.log})
+		if err != nil {
+			return nil, false, err
+		}
+		a.store = db
+		a.log.InfoContext(ctx, "store opened", slog.String(logkey.Store, "postgres"))
+		return master, false, nil
+	}
+	path := filepath.Join(cfg.dataDir, dbFile)
+	_, statErr := os.Stat(path)
+	freshDB = errors.Is(statErr, fs.ErrNotExist)
+	if envKey != "" {
+		if master, err = vault.ParseMasterKey(envKey); err != nil {
+			return nil, false, fmt.Errorf("SWITCHBOARD_MASTER_KEY: %w", err)
+		}
+	} else if master, err = a.keyFile(freshDB); err != nil {
+		return nil, false, err
+	}
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, Logger: a.log})
+	if err != nil {
+		return nil, false, err
+	}
+	a.store = db
+	a.log.InfoContext(ctx, "store opened", slog.String(logkey.Store, "sqlite"),
+		slog.String(logkey.File, path))
+	return master, freshDB, nil
+}
+
+func (a *app) keyFile(freshDB bool) ([]byte, error) {
+	path := filepath.Join(a.cfg.dataDir, masterKeyFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && !freshDB {
+		return nil, fmt.Errorf("%s is missing but the database %s exists: restore the key from "+
+			"your backup, or set SWITCHBOARD_MASTER_KEY; without it no secret can be read",
+			path, filepath.Join(a.cfg.dataDir, dbFile))
+	}
+	key, created, err := vault.LoadOrCreateKeyFile(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		a.log.Warn("master key created: back it up; losing it loses every secret",
+			slog.String(logkey.File, path))
+	}
+	return key, nil
+}
+
+func (a *app) wire(ctx context.Context, master []byte) error {
+	v, err := vault.New(ctx, vault.Config{Store: a.store, MasterKey: master, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.vault = v
+	builtin, err := registry.LoadBuiltin(examples.Catalog)
+	if err != nil {
+		return err
+	}
+	folders, err := registry.LoadFolders(a.cfg.catalogs)
+	if err != nil {
+		return err
+	}
+	a.registry, err = registry.New(ctx, registry.Config{Store: a.store, Secrets: v,
+		Builtin: builtin, Folders: folders, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.auth, err = identity.New(identity.Config{Store: a.store, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.backend, err = backend.New(backend.Config{
+		AllowPrivateNetwork: a.cfg.allowPrivateNetwork, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	// Until roles exist, the administrator and the operator may do
+	// everything and nobody else anything.
+	a.authz = identity.AdminOnly{}
+	a.exec, err = executor.New(executor.Config{Installed: a.registry,
+		Authorizer: a.authz, Secrets: v, Runner: a.backend, Logger: a.log})
+	return err
+}
+
+// bootstrap creates the administrator's key on a store that has none, and
+// writes it, mode 0600, to the data directory. The key never reaches a log.
+func (a *app) bootstrap(ctx context.Context) error {
+	token, err := a.auth.Bootstrap(ctx)
+	if err != nil || token == "" {
+		return err
+	}
+	path := filepath.Join(a.cfg.dataDir, adminFile)
+	if err := writeSecretFile(path, []byte(token+"\n")); err != nil {
+		return fmt.Errorf("write admin key: %w", err)
+	}
+	a.log.WarnContext(ctx, "admin key created: it opens every API; keep it secret",
+		slog.String(logkey.File, path))
+	return nil
+}
+
+// writeSecretFile replaces path with data, readable by its owner only.
+func writeSecretFile(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func (a *app) close() {
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Warn("store close", slog.Any(logkey.Err, err))
+		}
+	}
+}
+
+// ready reports whether the store answers and its schema is current.
+func (a *app) ready(ctx context.Context) error {
+	if err := a.store.Ping(ctx); err != nil {
+		return err
+	}
+	ok, err := a.store.MigrationsCurrent(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("migrations are not current")
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/switchboard-dev/switchboard/executor"
+)
+
+const callUsage = `usage: switchboard call <integration id> <action id> [input JSON | -]
+
+Runs the action as the principal of SWITCHBOARD_TOKEN, exactly as a REST or
+MCP call would, and prints its output. "-" reads the input from standard
+input; no input is {}.`
+
+func cmdCall(ctx context.Context, e *env, args []string) error {
+	a, fs, err := openForCommand(ctx, e, "call", args, nil)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if fs.NArg() < 2 || fs.NArg() > 3 {
+		return usagef("%s", callUsage)
+	}
+	token := e.getenv("SWITCHBOARD_TOKEN")
+	if token == "" {
+		return errors.New("SWITCHBOARD_TOKEN is not set: call runs as the key's principal")
+	}
+	caller, err := a.auth.Authenticate(ctx, token)
+	if err != nil {
+		return err
+	}
+	input := []byte("{}")
+	switch arg := fs.Arg(2); arg {
+	case "":
+	case "-":
+		if input, err = io.ReadAll(io.LimitReader(e.stdin, executor.MaxInputBytes+1)); err != nil {
+			return fmt.Errorf("read input: %w", err)
+		}
+	default:
+		input = []byte(arg)
+	}
+	res, err := a.exec.Call(ctx, executor.Call{Caller: caller, Integration: fs.Arg(0),
+		Action: fs.Arg(1), Input: input, Surface: executor.SurfaceCLI})
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if json.Indent(&out, res.Output, "", "  ") != nil {
+		out.Reset()
+		out.Write(res.Output)
+	}
+	out.WriteByte('\n')
+	_, err = e.stdout.Write(out.Bytes())
+	return err
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// DefaultAddr is where serve listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:8080"
+
+// config is what the flags and the environment say; flags win.
+type config struct {
+	addr                string
+	dataDir             string
+	catalogs            []string
+	databaseURL         string
+	allowPrivateNetwork bool
+	logFormat           string
+	logLevel            string
+	dbMaxConns          int
+	shutdownTimeout     string
+}
+
+// catalogFlag collects repeated --catalog values.
+type catalogFlag struct{ dirs *[]string }
+
+func (c catalogFlag) String() string {
+	if c.dirs == nil {
+		return ""
+	}
+	return strings.Join(*c.dirs, string(os.PathListSeparator))
+}
+
+func (c catalogFlag) Set(v string) error {
+	if v == "" {
+		return errors.New("empty folder")
+	}
+	*c.dirs = append(*c.dirs, v)
+	return nil
+}
+
+// storeFlags registers the flags every command that opens the store takes,
+// with defaults from the environment. It returns a function that checks the
+// environment values the flags do not cover.
+func storeFlags(fs *flag.FlagSet, e *env, cfg *config) func() error {
+	var envErr error
+	fs.StringVar(&cfg.dataDir, "data", e.getenv("SWITCHBOARD_DATA"),
+		"data directory (SWITCHBOARD_DATA; default $XDG_DATA_HOME/switchboard or ~/.local/share/switchboard)")
+	fs.StringVar(&cfg.databaseURL, "database-url", e.getenv("SWITCHBOARD_DATABASE_URL"),
+		"PostgreSQL URL; the embedded SQLite store is used when empty (SWITCHBOARD_DATABASE_URL)")
+	if v := e.getenv("SWITCHBOARD_CATALOG"); v != "" {
+		cfg.catalogs = filepath.SplitList(v)
+	}
+	fs.Var(catalogFlag{&cfg.catalogs}, "catalog",
+		"folder of integrations (repeatable; SWITCHBOARD_CATALOG, separated by "+string(os.PathListSeparator)+")")
+	allow, err := envBool(e, "SWITCHBOARD_ALLOW_PRIVATE_NETWORK")
+	if err != nil {
+		envErr = err
+	}
+	fs.BoolVar(&cfg.allowPrivateNetwork, "allow-private-network", allow,
+		"let actions reach loopback and private addresses (SWITCHBOARD_ALLOW_PRIVATE_NETWORK)")
+	fs.StringVar(&cfg.logFormat, "log-format", envOr(e, "SWITCHBOARD_LOG_FORMAT", "text"),
+		"log format: text or json (SWITCHBOARD_LOG_FORMAT)")
+	fs.StringVar(&cfg.logLevel, "log-level", envOr(e, "SWITCHBOARD_LOG_LEVEL", "info"),
+		"log level: debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
+	maxConns, err := envInt(e, "SWITCHBOARD_DB_MAX_CONNS")
+	if err != nil && envErr == nil {
+		envErr = err
+	}
+	fs.IntVar(&cfg.dbMaxConns, "db-max-conns", maxConns,
+		"PostgreSQL pool size; 0 picks one from the CPU count (SWITCHBOARD_DB_MAX_CONNS)")
+	return func() error {
+		if envErr != nil {
+			return envErr
+		}
+		return cfg.check(e)
+	}
+}
+
+func (c *config) check(e *env) error {
+	switch c.logFormat {
+	case "text", "json":
+	default:
+		return usagef("--log-format: want text or json, not %q", c.logFormat)
+	}
+	switch c.logLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return usagef("--log-level: want debug, info, warn or error, not %q", c.logLevel)
+	}
+	if c.dbMaxConns < 0 || c.dbMaxConns > 1000 {
+		return usagef("--db-max-conns: want 0 to 1000, not %d", c.dbMaxConns)
+	}
+	if c.dataDir == "" {
+		dir, err := defaultDataDir(e)
+		if err != nil {
+			return err
+		}
+		c.dataDir = dir
+	}
+	abs, err := filepath.Abs(c.dataDir)
+	if err != nil {
+		return fmt.Errorf("--data: %w", err)
+	}
+	c.dataDir = abs
+	return nil
+}
+
+// defaultDataDir is an absolute place, the same whoever starts the process,
+// so that a desktop client's `switchboard mcp` finds the shell's store.
+func defaultDataDir(e *env) (string, error) {
+	if x := e.getenv("XDG_DATA_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "switchboard"), nil
+	}
+	home := e.getenv("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", errors.New("no home directory: set --data or SWITCHBOARD_DATA")
+		}
+	}
+	return filepath.Join(home, ".local", "share", "switchboard"), nil
+}
+
+func envOr(e *env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(e *env, name string) (bool, error) {
+	v := e.getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, usagef("%s: want true or false, not %q", name, v)
+	}
+	return b, nil
+}
+
+func envInt(e *env, name string) (int, error) {
+	v := e.getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, usagef("%s: want a whole number, not %q", name, v)
+	}
+	return n, nil
+}
+
+// parseFlags parses args and refuses leftovers beyond max positional ones.
+func parseFlags(fs *flag.FlagSet, args []string, check func() error) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		// The flag package has already printed the problem and the usage.
+		return &usageError{}
+	}
+	if check != nil {
+		return check()
+	}
+	return nil
+}

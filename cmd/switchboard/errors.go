@@ -1,0 +1,43 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/switchboard-dev/switchboard"
+)
+
+// usageError is a command line the command cannot run; it exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func isUsage(err error) bool {
+	_, ok := errors.AsType[*usageError](err)
+	return ok || errors.Is(err, flag.ErrHelp)
+}
+
+// reportError prints err for a person at a terminal: the client-safe
+// message, and each field problem on its own line.
+func reportError(w io.Writer, err error) {
+	if ue, ok := errors.AsType[*usageError](err); errors.Is(err, flag.ErrHelp) || ok && ue.msg == "" {
+		return
+	}
+	if e, ok := errors.AsType[*switchboard.Error](err); ok {
+		fmt.Fprintf(w, "switchboard: %s (%s)\n", e.Message, e.Code)
+		for _, fe := range e.Errors {
+			fmt.Fprintf(w, "  %s: %s\n", fe.Path, fe.Message)
+		}
+		if e.UpstreamStatus != 0 {
+			fmt.Fprintf(w, "  upstream status %d %s\n", e.UpstreamStatus, e.UpstreamCode)
+		}
+		return
+	}
+	fmt.Fprintf(w, "switchboard: %v\n", err)
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"sync"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/internal/logkey"
+	"github.com/switchboard-dev/switchboard/mcp"
+)
+
+func cmdMCP(ctx context.Context, e *env, args []string) error {
+	var cfg config
+	fs := flag.NewFlagSet("mcp", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	check := storeFlags(fs, e, &cfg)
+	if err := parseFlags(fs, args, check); err != nil {
+		return err
+	}
+	token := e.getenv("SWITCHBOARD_TOKEN")
+	if token == "" {
+		return errors.New("SWITCHBOARD_TOKEN is not set: give the MCP client a Switchboard key " +
+			"(the first one is in <data>/admin.token) in its environment")
+	}
+	// Standard output carries the protocol; logs go to standard error.
+	log := newLogger(cfg, e.stderr)
+	a, err := openApp(ctx, cfg, e, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if _, err := a.auth.Authenticate(ctx, token); err != nil {
+		log.WarnContext(ctx, "SWITCHBOARD_TOKEN is not valid; every call will be refused",
+			slog.String(logkey.Code, string(switchboard.ErrorCode(err))))
+	}
+	m, err := mcp.New(mcp.Config{
+		Registry: a.registry, Executor: a.exec, Logger: log, Version: version(),
+		// The token is checked on every request, so revoking it takes
+		// effect at once.
+		Caller: func(ctx context.Context) (switchboard.Principal, error) {
+			return a.auth.Authenticate(ctx, token)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	bg, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = a.registry.Run(bg) })
+	wg.Go(func() { m.Run(bg) })
+	err = m.ServeStdio(ctx, e.stdin, e.stdout)
+	stop()
+	wg.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/docs"
+	"github.com/switchboard-dev/switchboard/httpapi"
+	"github.com/switchboard-dev/switchboard/internal/logkey"
+	"github.com/switchboard-dev/switchboard/mcp"
+)
+
+// shutdownTimeout bounds how long serve drains calls after a signal.
+const shutdownTimeout = 30 * time.Second
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&cfg.addr, "addr", envOr(e, "SWITCHBOARD_ADDR", DefaultAddr),
+		"address to listen on (SWITCHBOARD_ADDR)")
+	check := storeFlags(fs, e, &cfg)
+	if err := parseFlags(fs, args, check); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("serve takes no arguments, got %q", fs.Args())
+	}
+	log := newLogger(cfg, e.stderr)
+	a, err := openApp(ctx, cfg, e, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return a.serve(ctx)
+}
+
+func (a *app) serve(ctx context.Context) error {
+	m, err := mcp.New(mcp.Config{Registry: a.registry, Executor: a.exec,
+		Logger: a.log, Version: version()})
+	if err != nil {
+		return err
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Registry: a.registry, Executor: a.exec, Authenticator: a.auth,
+		Authorizer: a.authz, MCP: m.StreamableHTTP(), SSE: m.SSE(),
+		Ready: a.ready, Logger: a.log, ManifestSchema: docs.ManifestSchema,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = a.registry.Run(bg) })
+	wg.Go(func() { m.Run(bg) })
+	defer func() { stopBG(); wg.Wait() }()
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.log.InfoContext(ctx, "listening", slog.String(logkey.Addr, ln.Addr().String()),
+		slog.String(logkey.Version, version()))
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: draining calls")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	m.CloseStreams(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		a.log.Warn("drain timed out; closing connections", slog.Any(logkey.Err, err))
+		_ = srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	a.log.Info("stopped")
+	return nil
+}

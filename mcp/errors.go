@@ -1,0 +1,47 @@
+package mcp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/switchboard-dev/switchboard"
+)
+
+// errorText is what the model reads when a call fails: what went wrong, in
+// the executor's own words, and what to do about it.
+func errorText(e *switchboard.Error) string {
+	var b strings.Builder
+	b.WriteString(e.Message)
+	switch e.Code {
+	case switchboard.CodeInvalidInput:
+		if len(e.Errors) > 0 && !strings.Contains(e.Message, e.Errors[0].Path) {
+			for _, fe := range e.Errors {
+				fmt.Fprintf(&b, "\n- %s: %s", fe.Path, fe.Message)
+			}
+		}
+		b.WriteString("\nFix the arguments to match the tool's input schema and call again.")
+	case switchboard.CodeNotConfigured:
+		b.WriteString("\nTell the user; retrying will not help until it is configured.")
+	case switchboard.CodeForbidden:
+		if !strings.Contains(e.Message, "administrator") {
+			b.WriteString("\nAn administrator can grant the permission.")
+		}
+	case switchboard.CodeNotFound:
+		if !strings.Contains(e.Message, "list_integrations") {
+			b.WriteString("\nCall list_integrations to see what is installed.")
+		}
+	case switchboard.CodeUpstream:
+		if e.UpstreamStatus != 0 {
+			fmt.Fprintf(&b, "\n(the service answered HTTP %d", e.UpstreamStatus)
+			if e.UpstreamCode != "" {
+				fmt.Fprintf(&b, ", error code %s", e.UpstreamCode)
+			}
+			b.WriteString(")")
+		}
+	case switchboard.CodeTimeout:
+		b.WriteString("\nThe service may still have acted; check before retrying.")
+	case switchboard.CodeUnauthenticated:
+		b.WriteString("\nThe Switchboard token is missing or no longer valid; the user must provide a new one.")
+	}
+	return b.String()
+}

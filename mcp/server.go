@@ -1,0 +1,163 @@
+package mcp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/executor"
+	"github.com/switchboard-dev/switchboard/identity"
+	"github.com/switchboard-dev/switchboard/internal/logkey"
+	"github.com/switchboard-dev/switchboard/registry"
+)
+
+// Registry is what the MCP server reads of the installed set.
+type Registry interface {
+	Snapshot() *registry.Snapshot
+	Subscribe() (<-chan struct{}, func())
+}
+
+// Executor runs calls.
+type Executor interface {
+	Call(ctx context.Context, c executor.Call) (executor.Result, error)
+}
+
+// Config configures a [Server]. Registry and Executor are required.
+type Config struct {
+	Registry Registry
+	Executor Executor
+	// Caller returns who makes a request. The default reads the principal
+	// the HTTP layer authenticated (identity.FromContext); stdio sets one
+	// that checks SWITCHBOARD_TOKEN on every request.
+	Caller  func(ctx context.Context) (switchboard.Principal, error)
+	Logger  *slog.Logger
+	Version string
+}
+
+// Server is the MCP server of one process.
+type Server struct {
+	reg    Registry
+	exec   Executor
+	caller func(ctx context.Context) (switchboard.Principal, error)
+	log    *slog.Logger
+	mcp    *mcpserver.MCPServer
+
+	syncMu sync.Mutex
+	digest [32]byte
+
+	http *mcpserver.StreamableHTTPServer
+	sse  *mcpserver.SSEServer
+}
+
+// New returns a Server with the current installed set's tools.
+func New(cfg Config) (*Server, error) {
+	if cfg.Registry == nil || cfg.Executor == nil {
+		return nil, errors.New("mcp: Registry and Executor are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Caller == nil {
+		cfg.Caller = callerFromContext
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	s := &Server{reg: cfg.Registry, exec: cfg.Executor, caller: cfg.Caller, log: cfg.Logger}
+	s.mcp = mcpserver.NewMCPServer("switchboard", cfg.Version,
+		mcpserver.WithToolCapabilities(true),
+		mcpserver.WithInstructions(serverInstructions),
+		// Tool lists will differ per caller: never share a cached list.
+		mcpserver.WithMethodCacheHints(mcpgo.MethodToolsList, 0, mcpgo.CacheScopePrivate),
+		mcpserver.WithRecovery(),
+	)
+	s.http = mcpserver.NewStreamableHTTPServer(s.mcp,
+		mcpserver.WithStreamableHTTPLogger(s.log))
+	s.sse = mcpserver.NewSSEServer(s.mcp,
+		mcpserver.WithSSEEndpoint("/sse"),
+		mcpserver.WithMessageEndpoint("/message"),
+		mcpserver.WithUseFullURLForMessageEndpoint(false))
+	s.sync(context.Background())
+	return s, nil
+}
+
+const serverInstructions = "Switchboard connects you to external services. " +
+	"Call list_integrations to see the installed integrations, their actions and " +
+	"instructions. Each action is also a tool of its own; call_integration runs any " +
+	"action by integration id and action id."
+
+func callerFromContext(ctx context.Context) (switchboard.Principal, error) {
+	p := identity.FromContext(ctx)
+	if p.IsZero() {
+		return p, switchboard.Errorf(switchboard.CodeUnauthenticated, "a bearer token is required")
+	}
+	return p, nil
+}
+
+// Run keeps the tool list in step with the registry until ctx ends.
+func (s *Server) Run(ctx context.Context) {
+	signals, cancel := s.reg.Subscribe()
+	defer cancel()
+	s.sync(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-signals:
+			s.sync(ctx)
+		}
+	}
+}
+
+// sync replaces the tool set when the installed set changed it; mcp-go then
+// sends notifications/tools/list_changed to every client.
+func (s *Server) sync(ctx context.Context) {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	tools := s.tools(s.reg.Snapshot())
+	h := sha256.New()
+	for _, t := range tools {
+		b, _ := json.Marshal(t.Tool)
+		h.Write(b)
+	}
+	var digest [32]byte
+	h.Sum(digest[:0])
+	if digest == s.digest {
+		return
+	}
+	s.digest = digest
+	s.mcp.SetTools(tools...)
+	s.log.InfoContext(ctx, "mcp tools updated", slog.Int(logkey.Count, len(tools)))
+}
+
+// StreamableHTTP returns the streamable HTTP transport, for /mcp. The caller
+// authenticates requests before they reach it.
+func (s *Server) StreamableHTTP() http.Handler { return s.http }
+
+// SSE returns the HTTP+SSE transport, serving /sse and /message. The caller
+// authenticates requests before they reach it.
+func (s *Server) SSE() http.Handler { return s.sse }
+
+// CloseStreams ends every open notification stream of the HTTP transports,
+// so that a server shutting down is not held open by idle clients.
+func (s *Server) CloseStreams(ctx context.Context) {
+	s.http.CloseSessions(ctx)
+	s.sse.CloseSessions()
+}
+
+// ServeStdio serves one client on in and out until in ends or ctx does.
+// Nothing else may write to out.
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	std := mcpserver.NewStdioServer(s.mcp)
+	std.SetErrorLogger(slog.NewLogLogger(s.log.Handler(), slog.LevelError))
+	return std.Listen(ctx, in, out)
+}

@@ -1,0 +1,242 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/invopop/jsonschema"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/executor"
+	"github.com/switchboard-dev/switchboard/registry"
+)
+
+// The built-in tools' names.
+const (
+	toolListIntegrations = "list_integrations"
+	toolCallIntegration  = "call_integration"
+)
+
+// listIntegrationsArgs are the arguments of list_integrations.
+type listIntegrationsArgs struct {
+	IntegrationID string `json:"integration_id,omitempty" jsonschema:"description=Describe only this integration"`
+}
+
+// callIntegrationArgs are the arguments of call_integration.
+type callIntegrationArgs struct {
+	IntegrationID string         `json:"integration_id" jsonschema:"required,description=Id of an installed integration, as list_integrations shows it"`
+	Action        string         `json:"action" jsonschema:"required,description=Id of one of its actions"`
+	Input         map[string]any `json:"input,omitempty" jsonschema:"description=The action's input, matching its inputSchema"`
+}
+
+// toolSchema generates a built-in tool's input schema from its Go type.
+func toolSchema(v any) json.RawMessage {
+	r := jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, AllowAdditionalProperties: false}
+	s := r.Reflect(v)
+	s.Version = ""
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("mcp: schema of %T: %v", v, err)) // a programming error
+	}
+	return b
+}
+
+// tools builds the full tool set for snap.
+func (s *Server) tools(snap *registry.Snapshot) []mcpserver.ServerTool {
+	out := []mcpserver.ServerTool{
+		{Tool: listIntegrationsTool(), Handler: s.listIntegrations},
+		{Tool: callIntegrationTool(), Handler: s.callIntegration},
+	}
+	for _, in := range snap.Integrations() {
+		for _, act := range in.Actions {
+			out = append(out, mcpserver.ServerTool{Tool: actionTool(act), Handler: s.callTool})
+		}
+	}
+	return out
+}
+
+func listIntegrationsTool() mcpgo.Tool {
+	t := mcpgo.NewToolWithRawSchema(toolListIntegrations,
+		"List the installed integrations: their actions (with tool names and input "+
+			"schemas), instructions for using them, and whether each is configured. "+
+			"Call it first to learn what you can do.",
+		toolSchema(&listIntegrationsArgs{}))
+	t.Annotations = mcpgo.ToolAnnotation{Title: "List integrations",
+		ReadOnlyHint: ptr(true), OpenWorldHint: ptr(false)}
+	return t
+}
+
+func callIntegrationTool() mcpgo.Tool {
+	t := mcpgo.NewToolWithRawSchema(toolCallIntegration,
+		"Run one action of an installed integration by integration id and action id. "+
+			"Equivalent to calling the action's own tool.",
+		toolSchema(&callIntegrationArgs{}))
+	t.Annotations = mcpgo.ToolAnnotation{Title: "Call an integration action",
+		OpenWorldHint: ptr(true)}
+	return t
+}
+
+func actionTool(act *registry.Action) mcpgo.Tool {
+	in := act.Integration.Manifest
+	desc := act.Spec.Description
+	if desc == "" {
+		desc = act.Spec.Name
+	}
+	if desc == "" {
+		desc = act.Spec.ID
+	}
+	desc = in.Name + ": " + desc
+	if act.Request == nil {
+		desc += " (not implemented yet: the manifest has no request block)"
+	}
+	t := mcpgo.NewToolWithRawSchema(act.Tool, desc, act.InputSchema)
+	if len(act.Spec.OutputSchema) > 0 {
+		t.RawOutputSchema = act.Spec.OutputSchema
+	}
+	title := act.Spec.Name
+	if title != "" {
+		title = in.Name + ": " + title
+	}
+	t.Annotations = mcpgo.ToolAnnotation{Title: title}
+	if a := act.Spec.Annotations; a != nil {
+		if a.Title != "" {
+			t.Annotations.Title = a.Title
+		}
+		t.Annotations.ReadOnlyHint = a.ReadOnlyHint
+		t.Annotations.DestructiveHint = a.DestructiveHint
+		t.Annotations.IdempotentHint = a.IdempotentHint
+		t.Annotations.OpenWorldHint = a.OpenWorldHint
+	}
+	return t
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// callTool runs the action behind a tool.
+func (s *Server) callTool(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+	caller, err := s.caller(ctx)
+	if err != nil {
+		return failure(err)
+	}
+	input, err := rawArguments(req.GetRawArguments())
+	if err != nil {
+		return failure(err)
+	}
+	res, err := s.exec.Call(ctx, executor.Call{
+		Caller: caller, Tool: req.Params.Name, Input: input, Surface: executor.SurfaceMCP,
+	})
+	if err != nil {
+		return failure(err)
+	}
+	return success(res.Output), nil
+}
+
+func (s *Server) callIntegration(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+	caller, err := s.caller(ctx)
+	if err != nil {
+		return failure(err)
+	}
+	var args callIntegrationArgs
+	if err := bindArguments(req.GetRawArguments(), &args); err != nil {
+		return failure(err)
+	}
+	if args.IntegrationID == "" || args.Action == "" {
+		return failure(switchboard.Errorf(switchboard.CodeInvalidInput,
+			"call_integration needs integration_id and action; call list_integrations to find them"))
+	}
+	input := json.RawMessage(`{}`)
+	if args.Input != nil {
+		if input, err = json.Marshal(args.Input); err != nil {
+			return failure(switchboard.Errorf(switchboard.CodeInvalidInput, "input is not a JSON object"))
+		}
+	}
+	res, err := s.exec.Call(ctx, executor.Call{
+		Caller: caller, Integration: args.IntegrationID, Action: args.Action,
+		Input: input, Surface: executor.SurfaceMCP,
+	})
+	if err != nil {
+		return failure(err)
+	}
+	return success(res.Output), nil
+}
+
+func (s *Server) listIntegrations(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+	if _, err := s.caller(ctx); err != nil {
+		return failure(err)
+	}
+	var args listIntegrationsArgs
+	if err := bindArguments(req.GetRawArguments(), &args); err != nil {
+		return failure(err)
+	}
+	list := []registry.Description{}
+	for _, in := range s.reg.Snapshot().Integrations() {
+		if args.IntegrationID != "" && in.ID() != args.IntegrationID {
+			continue
+		}
+		list = append(list, in.Describe(nil))
+	}
+	if args.IntegrationID != "" && len(list) == 0 {
+		return failure(switchboard.Errorf(switchboard.CodeNotFound,
+			"integration %q is not installed; call list_integrations without arguments to see what is",
+			args.IntegrationID))
+	}
+	out, err := json.Marshal(map[string]any{"integrations": list})
+	if err != nil {
+		return nil, fmt.Errorf("encode integrations: %w", err)
+	}
+	return success(out), nil
+}
+
+func rawArguments(args any) (json.RawMessage, error) {
+	if args == nil {
+		return json.RawMessage(`{}`), nil
+	}
+	if raw, ok := args.(json.RawMessage); ok {
+		return raw, nil
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return nil, switchboard.Errorf(switchboard.CodeInvalidInput, "arguments are not JSON")
+	}
+	return b, nil
+}
+
+func bindArguments(args any, dst any) error {
+	raw, err := rawArguments(args)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		return switchboard.Errorf(switchboard.CodeInvalidInput, "arguments are invalid: %s", msg)
+	}
+	return nil
+}
+
+// success returns an action's output as text, and as structuredContent when
+// it is a JSON object.
+func success(out json.RawMessage) *mcpgo.CallToolResult {
+	res := mcpgo.NewToolResultText(string(out))
+	if t := bytes.TrimSpace(out); len(t) > 0 && t[0] == '{' {
+		res.StructuredContent = out
+	}
+	return res
+}
+
+// failure turns an error into a result the model can act on; an internal
+// fault stays a Go error.
+func failure(err error) (*mcpgo.CallToolResult, error) {
+	e := switchboard.AsError(err)
+	if e.Code == switchboard.CodeInternal {
+		return nil, errors.New("internal error")
+	}
+	return mcpgo.NewToolResultError(errorText(e)), nil
+}
