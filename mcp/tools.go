@@ -25,19 +25,20 @@ const (
 
 // listIntegrationsArgs are the arguments of list_integrations.
 type listIntegrationsArgs struct {
-	IntegrationID string `json:"integration_id,omitempty" jsonschema:"description=Describe only this integration"`
+	IntegrationID string `json:"integration_id,omitempty" jsonschema_description:"Describe only this integration"`
 }
 
 // callIntegrationArgs are the arguments of call_integration.
 type callIntegrationArgs struct {
-	IntegrationID string         `json:"integration_id" jsonschema:"required,description=Id of an installed integration, as list_integrations shows it"`
-	Action        string         `json:"action" jsonschema:"required,description=Id of one of its actions"`
-	Input         map[string]any `json:"input,omitempty" jsonschema:"description=The action's input, matching its inputSchema"`
+	IntegrationID string         `json:"integration_id" jsonschema:"required" jsonschema_description:"Id of an installed integration, as list_integrations shows it"`
+	Action        string         `json:"action" jsonschema:"required" jsonschema_description:"Id of one of its actions"`
+	Input         map[string]any `json:"input,omitempty" jsonschema_description:"The action's input, matching its inputSchema"`
 }
 
 // toolSchema generates a built-in tool's input schema from its Go type.
 func toolSchema(v any) json.RawMessage {
-	r := jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, AllowAdditionalProperties: false}
+	r := jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true,
+		RequiredFromJSONSchemaTags: true}
 	s := r.Reflect(v)
 	s.Version = ""
 	b, err := json.Marshal(s)

@@ -17,8 +17,16 @@ import (
 // the same output.
 func TestSendMessageOnEverySurface(t *testing.T) {
 	t.Parallel()
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			sendMessageOnEverySurface(t, kind.new(t))
+		})
+	}
+}
+
+func sendMessageOnEverySurface(t *testing.T, in *instance) {
 	fake := newFakeSlack(t)
-	in := newInstance(t)
 	s := in.serve()
 	setupSlack(t, s, fake)
 
@@ -205,7 +213,15 @@ type problem struct {
 // serve runs, and by serve while a stdio server runs.
 func TestListChangedAcrossProcesses(t *testing.T) {
 	t.Parallel()
-	in := newInstance(t)
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			listChangedAcrossProcesses(t, kind.new(t))
+		})
+	}
+}
+
+func listChangedAcrossProcesses(t *testing.T, in *instance) {
 	s := in.serve()
 	var httpChanges, stdioChanges atomic.Int32
 	httpClient := s.client("http", "2026-07-28", func() { httpChanges.Add(1) })

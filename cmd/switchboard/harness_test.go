@@ -207,7 +207,7 @@ func (s *server) apiAs(key, method, path, body string) (int, []byte) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(s.in.t, err)
-	s.in.t.Cleanup(func() { responses.add(b) })
+	responses.add(b)
 	return resp.StatusCode, b
 }
 
@@ -298,7 +298,7 @@ func callTool(t *testing.T, cs *mcpsdk.ClientSession, name string, args any) (st
 		}
 	}
 	b, _ := json.Marshal(res)
-	t.Cleanup(func() { responses.add(b) })
+	responses.add(b)
 	return text.String(), res
 }
 
