@@ -108,6 +108,9 @@ type Result struct {
 // violation), not_configured (with the missing properties),
 // not_implemented, upstream_error, timeout. No credential is decrypted and
 // no service contacted before the caller is authorized and the input valid.
+// Any other error is internal: the surface answers "internal error" and logs
+// the cause, since the executor's own record of the call carries only the
+// code.
 func (e *Executor) Call(ctx context.Context, c Call) (Result, error) {
 	start := e.now()
 	act, err := e.lookup(c)
@@ -162,7 +165,8 @@ func (e *Executor) run(ctx context.Context, c Call, act *registry.Action) (json.
 	}
 	if act.Credentials == registry.CredentialsUser {
 		return nil, switchboard.Errorf(switchboard.CodeNotImplemented,
-			"%s's action %s runs with each user's own connection, which this server does not offer yet",
+			"%s's action %s runs with each user's own connection, "+
+				"which this server does not offer yet",
 			in.Manifest.Name, act.Spec.ID)
 	}
 	values, err := e.values(ctx, c, act, input)
@@ -174,7 +178,8 @@ func (e *Executor) run(ctx context.Context, c Call, act *registry.Action) (json.
 
 // values gathers what the request templates read; only the secrets the
 // action names are decrypted.
-func (e *Executor) values(ctx context.Context, c Call, act *registry.Action, input any) (backend.Values, error) {
+func (e *Executor) values(ctx context.Context, c Call, act *registry.Action,
+	input any) (backend.Values, error) {
 	in := act.Integration
 	obj, _ := input.(map[string]any)
 	v := backend.Values{Input: obj, Config: in.Config, Secrets: map[string][]byte{}}
@@ -217,7 +222,11 @@ func joinAnd(names []string) string {
 	return out + " and " + names[len(names)-1]
 }
 
-func (e *Executor) logCall(ctx context.Context, c Call, act *registry.Action, start time.Time, err error) {
+// logCall records one call at Info: who, what, from where, how long, and
+// the error code of a failure. The internal cause of a failure is not here:
+// the surface that renders the error logs it, once.
+func (e *Executor) logCall(ctx context.Context, c Call, act *registry.Action, start time.Time,
+	err error) {
 	attrs := []slog.Attr{
 		slog.String(logkey.Principal, c.Caller.String()),
 		slog.String(logkey.Surface, c.Surface),
@@ -234,12 +243,6 @@ func (e *Executor) logCall(ctx context.Context, c Call, act *registry.Action, st
 		e.log.LogAttrs(ctx, slog.LevelInfo, "action called", attrs...)
 		return
 	}
-	code := switchboard.ErrorCode(err)
-	attrs = append(attrs, slog.String(logkey.Code, string(code)))
-	level := slog.LevelInfo
-	if code == switchboard.CodeInternal {
-		level = slog.LevelError
-		attrs = append(attrs, slog.Any(logkey.Err, err))
-	}
-	e.log.LogAttrs(ctx, level, "action failed", attrs...)
+	attrs = append(attrs, slog.String(logkey.Code, string(switchboard.ErrorCode(err))))
+	e.log.LogAttrs(ctx, slog.LevelInfo, "action failed", attrs...)
 }

@@ -31,17 +31,40 @@ func errorText(e *switchboard.Error) string {
 			b.WriteString("\nCall list_integrations to see what is installed.")
 		}
 	case switchboard.CodeUpstream:
-		if e.UpstreamStatus != 0 {
-			fmt.Fprintf(&b, "\n(the service answered HTTP %d", e.UpstreamStatus)
-			if e.UpstreamCode != "" {
-				fmt.Fprintf(&b, ", error code %s", e.UpstreamCode)
-			}
-			b.WriteString(")")
-		}
+		upstreamText(&b, e)
 	case switchboard.CodeTimeout:
 		b.WriteString("\nThe service may still have acted; check before retrying.")
+	case switchboard.CodeNotImplemented:
+		b.WriteString("\nTell the user; this action cannot run until its integration " +
+			"implements it.")
+	case switchboard.CodeTooLarge:
+		b.WriteString("\nSend a smaller input.")
 	case switchboard.CodeUnauthenticated:
-		b.WriteString("\nThe Switchboard token is missing or no longer valid; the user must provide a new one.")
+		b.WriteString("\nThe Switchboard token is missing or no longer valid; " +
+			"the user must provide a new one.")
 	}
 	return b.String()
+}
+
+// upstreamText adds what the service answered and whether trying again can
+// help: a refusal needs different arguments, a failure (5xx, or no answer)
+// may pass.
+func upstreamText(b *strings.Builder, e *switchboard.Error) {
+	if e.UpstreamStatus != 0 {
+		fmt.Fprintf(b, "\n(the service answered HTTP %d", e.UpstreamStatus)
+		if e.UpstreamCode != "" {
+			fmt.Fprintf(b, ", error code %s", e.UpstreamCode)
+		}
+		b.WriteString(")")
+	}
+	switch s := e.UpstreamStatus; {
+	case s == 429:
+		b.WriteString("\nThe service is limiting requests; wait before calling again.")
+	case s == 0 || s >= 500:
+		b.WriteString("\nThe service failed or could not be reached; try again later, " +
+			"or tell the user if it keeps failing.")
+	default:
+		b.WriteString("\nThe service refused the request: change the arguments if they " +
+			"caused it, otherwise tell the user.")
+	}
 }

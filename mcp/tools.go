@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/executor"
+	"github.com/switchboard-dev/switchboard/internal/logkey"
 	"github.com/switchboard-dev/switchboard/registry"
 )
 
@@ -30,9 +32,44 @@ type listIntegrationsArgs struct {
 
 // callIntegrationArgs are the arguments of call_integration.
 type callIntegrationArgs struct {
-	IntegrationID string         `json:"integration_id" jsonschema:"required" jsonschema_description:"Id of an installed integration, as list_integrations shows it"`
-	Action        string         `json:"action" jsonschema:"required" jsonschema_description:"Id of one of its actions"`
-	Input         map[string]any `json:"input,omitempty" jsonschema_description:"The action's input, matching its inputSchema"`
+	IntegrationID string          `json:"integration_id" jsonschema:"required" jsonschema_description:"Id of an installed integration, as list_integrations shows it"`
+	Action        string          `json:"action" jsonschema:"required" jsonschema_description:"Id of one of its actions"`
+	Input         json.RawMessage `json:"input,omitempty" jsonschema:"type=object" jsonschema_description:"The action's input, matching its inputSchema"`
+}
+
+// check refuses arguments without an integration and an action, and an
+// input that is not an object, naming each problem.
+func (a *callIntegrationArgs) check() error {
+	var problems []switchboard.FieldError
+	if a.IntegrationID == "" {
+		problems = append(problems, switchboard.FieldError{Path: "integration_id",
+			Message: "required: the id of an installed integration"})
+	}
+	if a.Action == "" {
+		problems = append(problems, switchboard.FieldError{Path: "action",
+			Message: "required: the id of one of its actions"})
+	}
+	if in := bytes.TrimSpace(a.Input); len(in) > 0 && in[0] != '{' && string(in) != "null" {
+		problems = append(problems, switchboard.FieldError{Path: "input",
+			Message: "must be an object of the action's arguments"})
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	e := switchboard.Errorf(switchboard.CodeInvalidInput,
+		"call_integration's arguments are incomplete or wrong; "+
+			"call list_integrations to see the installed integrations and their ids")
+	e.Errors = problems
+	return e
+}
+
+// input returns the action's input, an empty object when none was given.
+// It stays raw, so that numbers keep their exact text.
+func (a *callIntegrationArgs) input() json.RawMessage {
+	if in := bytes.TrimSpace(a.Input); len(in) > 0 && string(in) != "null" {
+		return in
+	}
+	return json.RawMessage(`{}`)
 }
 
 // toolSchema generates a built-in tool's input schema from its Go type.
@@ -120,60 +157,58 @@ func actionTool(act *registry.Action) mcpgo.Tool {
 func ptr[T any](v T) *T { return &v }
 
 // callTool runs the action behind a tool.
-func (s *Server) callTool(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+func (s *Server) callTool(ctx context.Context,
+	req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 	caller, err := s.caller(ctx)
 	if err != nil {
-		return failure(err)
+		return s.failure(ctx, req, err)
 	}
 	input, err := rawArguments(req.GetRawArguments())
 	if err != nil {
-		return failure(err)
+		return s.failure(ctx, req, err)
 	}
 	res, err := s.exec.Call(ctx, executor.Call{
 		Caller: caller, Tool: req.Params.Name, Input: input, Surface: executor.SurfaceMCP,
 	})
 	if err != nil {
-		return failure(err)
+		return s.failure(ctx, req, err)
 	}
 	return success(res.Output), nil
 }
 
-func (s *Server) callIntegration(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+// callIntegration runs any action by integration id and action id.
+func (s *Server) callIntegration(ctx context.Context,
+	req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 	caller, err := s.caller(ctx)
 	if err != nil {
-		return failure(err)
+		return s.failure(ctx, req, err)
 	}
 	var args callIntegrationArgs
 	if err := bindArguments(req.GetRawArguments(), &args); err != nil {
-		return failure(err)
+		return s.failure(ctx, req, err)
 	}
-	if args.IntegrationID == "" || args.Action == "" {
-		return failure(switchboard.Errorf(switchboard.CodeInvalidInput,
-			"call_integration needs integration_id and action; call list_integrations to find them"))
-	}
-	input := json.RawMessage(`{}`)
-	if args.Input != nil {
-		if input, err = json.Marshal(args.Input); err != nil {
-			return failure(switchboard.Errorf(switchboard.CodeInvalidInput, "input is not a JSON object"))
-		}
+	if err := args.check(); err != nil {
+		return s.failure(ctx, req, err)
 	}
 	res, err := s.exec.Call(ctx, executor.Call{
 		Caller: caller, Integration: args.IntegrationID, Action: args.Action,
-		Input: input, Surface: executor.SurfaceMCP,
+		Input: args.input(), Surface: executor.SurfaceMCP,
 	})
 	if err != nil {
-		return failure(err)
+		return s.failure(ctx, req, err)
 	}
 	return success(res.Output), nil
 }
 
-func (s *Server) listIntegrations(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+// listIntegrations describes the installed set, or one integration of it.
+func (s *Server) listIntegrations(ctx context.Context,
+	req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 	if _, err := s.caller(ctx); err != nil {
-		return failure(err)
+		return s.failure(ctx, req, err)
 	}
 	var args listIntegrationsArgs
 	if err := bindArguments(req.GetRawArguments(), &args); err != nil {
-		return failure(err)
+		return s.failure(ctx, req, err)
 	}
 	list := []registry.Description{}
 	for _, in := range s.reg.Snapshot().Integrations() {
@@ -183,13 +218,14 @@ func (s *Server) listIntegrations(ctx context.Context, req mcpgo.CallToolRequest
 		list = append(list, in.Describe(nil))
 	}
 	if args.IntegrationID != "" && len(list) == 0 {
-		return failure(switchboard.Errorf(switchboard.CodeNotFound,
-			"integration %q is not installed; call list_integrations without arguments to see what is",
+		return s.failure(ctx, req, switchboard.Errorf(switchboard.CodeNotFound,
+			"integration %q is not installed; "+
+				"call list_integrations without arguments to see what is",
 			args.IntegrationID))
 	}
 	out, err := json.Marshal(map[string]any{"integrations": list})
 	if err != nil {
-		return nil, fmt.Errorf("encode integrations: %w", err)
+		return s.failure(ctx, req, fmt.Errorf("encode integrations: %w", err))
 	}
 	return success(out), nil
 }
@@ -232,12 +268,27 @@ func success(out json.RawMessage) *mcpgo.CallToolResult {
 	return res
 }
 
-// failure turns an error into a result the model can act on; an internal
-// fault stays a Go error.
-func failure(err error) (*mcpgo.CallToolResult, error) {
+// failure turns an error into a result the model can act on. An internal
+// fault stays a Go error that says only "internal error"; its cause is
+// logged here, the one place the MCP surface renders it.
+func (s *Server) failure(ctx context.Context, req mcpgo.CallToolRequest,
+	err error) (*mcpgo.CallToolResult, error) {
 	e := switchboard.AsError(err)
 	if e.Code == switchboard.CodeInternal {
+		s.log.LogAttrs(ctx, slog.LevelError, "mcp tool call failed",
+			slog.String(logkey.Tool, req.Params.Name),
+			slog.String(logkey.Code, string(e.Code)),
+			slog.Any(logkey.Err, withCause(err)))
 		return nil, errors.New("internal error")
 	}
 	return mcpgo.NewToolResultError(errorText(e)), nil
+}
+
+// withCause returns err joined with the cause that a *switchboard.Error in
+// its chain keeps out of its message.
+func withCause(err error) error {
+	if e, ok := errors.AsType[*switchboard.Error](err); ok && e.Cause != nil {
+		return fmt.Errorf("%w: %w", err, e.Cause)
+	}
+	return err
 }

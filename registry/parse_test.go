@@ -59,6 +59,7 @@ func TestParseProblems(t *testing.T) {
 		    "baseUrl":{"type":"string","default":"https://demo.example"}}},
 		  "actions":` + actions + `}`
 	}
+	req := func(request string) string { return base(`[{"id":"a","request":` + request + `}]`) }
 	tests := []struct {
 		name string
 		raw  string
@@ -106,6 +107,29 @@ func TestParseProblems(t *testing.T) {
 		{"required names unknown property", `{"appId":"x","name":"x","version":"1","actions":[],
 		  "configSchema":{"properties":{"a":{"type":"string"}},"required":["b"]}}`,
 			[]string{"configSchema.required: names \"b\", which is not a property"}},
+		{"header name with space", req(`{"url":"https://x.example","headers":{"X Extra":"1"}}`),
+			[]string{`actions[0].request.headers.X Extra: "X Extra" is not a valid HTTP header name`}},
+		{"header name with colon",
+			req(`{"url":"https://x.example","headers":{"X-Ok":"1","X-Bad:":"2"}}`),
+			[]string{`actions[0].request.headers.X-Bad:: "X-Bad:" is not a valid HTTP header name`}},
+		{"header name not ascii", req(`{"url":"https://x.example","headers":{"X-Caf\u00e9":"1"}}`),
+			[]string{`actions[0].request.headers.X-Café: "X-Café" is not a valid HTTP header name`}},
+		{"auth header name with newline", req(`{"url":"https://x.example",
+		   "auth":{"header":{"name":"X-Key\nHost","value":"{{secrets.token}}"}}}`),
+			[]string{`actions[0].request.auth.header.name: "X-Key\nHost" is not a valid HTTP header`}},
+		{"secret with a field",
+			req(`{"url":"https://x.example","auth":{"bearer":"{{secrets.token.value}}"}}`),
+			[]string{"actions[0].request.auth.bearer: {{secrets.token.value}}: a secret is one value"}},
+		{"connection with a field",
+			req(`{"url":"https://x.example","headers":{"X-Key":"{{connection.form.apiKey}}"}}`),
+			[]string{"actions[0].request.headers.X-Key: {{connection.form.apiKey}}: " +
+				"a connection field is one name"}},
+		{"GET with json body", req(`{"method":"GET","url":"https://x.example","json":{"a":1}}`),
+			[]string{"actions[0].request.json: a GET request carries no body"}},
+		{"default method with json body", req(`{"url":"https://x.example","json":{"a":1}}`),
+			[]string{"actions[0].request.json: a GET request carries no body"}},
+		{"HEAD with form body", req(`{"method":"head","url":"https://x.example","form":{"a":"1"}}`),
+			[]string{"actions[0].request.form: a HEAD request carries no body"}},
 		{"bad userAuth", `{"appId":"x","name":"x","version":"1","actions":[],"userAuth":{"type":"saml"}}`,
 			[]string{"userAuth.type: must be oauth2, credentials or redirect"}},
 	}
@@ -123,6 +147,36 @@ func TestParseProblems(t *testing.T) {
 			for _, w := range tt.want {
 				require.True(t, containsPrefix(got, w), "want %q among %q", w, got)
 			}
+		})
+	}
+}
+
+func TestParseAcceptsRequests(t *testing.T) {
+	t.Parallel()
+	manifest := func(request string) string {
+		return `{"appId":"demo","name":"Demo","version":"1",
+		  "configSchema":{"properties":{"token":{"type":"string","platformSecret":"DEMO_TOKEN"}}},
+		  "actions":[{"id":"a","request":` + request + `}]}`
+	}
+	tests := []struct {
+		name    string
+		request string
+	}{
+		{"header names with every token character",
+			`{"url":"https://x.example","headers":{"X-Api_Key.v2":"1","A!#$%&'*+-.^_|~9":"2"}}`},
+		{"auth header", `{"url":"https://x.example",
+		  "auth":{"header":{"name":"X-Api-Key","value":"{{secrets.token}}"}}}`},
+		{"connection access token",
+			`{"url":"https://x.example","auth":{"bearer":"{{connection.accessToken}}"}}`},
+		{"GET with query", `{"method":"GET","url":"https://x.example","query":{"q":"1"}}`},
+		{"DELETE with json body", `{"method":"DELETE","url":"https://x.example","json":{"id":1}}`},
+		{"lower-case post with form", `{"method":"post","url":"https://x.example","form":{"a":"1"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, err := Parse([]byte(manifest(tt.request)))
+			require.NoError(t, err)
 		})
 	}
 }

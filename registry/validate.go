@@ -252,6 +252,8 @@ func (v *validator) request(path string, a *ActionSpec, inputProps map[string]bo
 	if len(spec.JSON) > 0 && spec.Form != nil {
 		v.fail(path, "set one body kind: json or form, not both")
 	}
+	v.bodyless(path, spec)
+	v.headerNames(path, spec)
 	req, problems := CompileRequest(spec, a.Response)
 	for _, p := range problems {
 		v.fail(path+"."+p.Path, "%s", p.Message)
@@ -265,6 +267,56 @@ func (v *validator) request(path string, a *ActionSpec, inputProps map[string]bo
 			v.ref(path+"."+where, a, ref, inputProps)
 		}
 	})
+}
+
+// bodyless refuses a body on a method that carries none.
+func (v *validator) bodyless(path string, spec *RequestSpec) {
+	method := strings.ToUpper(defaultString(spec.Method, http.MethodGet))
+	if method != http.MethodGet && method != http.MethodHead {
+		return
+	}
+	refuse := func(kind string) {
+		v.fail(path+"."+kind, "a %s request carries no body: set request.method to "+
+			"POST, PUT or PATCH, or send the fields in request.query", method)
+	}
+	if len(spec.JSON) > 0 {
+		refuse("json")
+	}
+	if spec.Form != nil {
+		refuse("form")
+	}
+}
+
+// headerNames refuses header names that are not HTTP tokens, which no
+// request could send.
+func (v *validator) headerNames(path string, spec *RequestSpec) {
+	for _, name := range sortedNames(spec.Headers) {
+		if !validHeaderName(name) {
+			v.fail(path+".headers."+name, "%q is not a valid HTTP header name", name)
+		}
+	}
+	if a := spec.Auth; a != nil && a.Header != nil && a.Header.Name != "" &&
+		!validHeaderName(a.Header.Name) {
+		v.fail(path+".auth.header.name", "%q is not a valid HTTP header name", a.Header.Name)
+	}
+}
+
+// validHeaderName reports whether s is an HTTP token (RFC 9110, section
+// 5.6.2): one or more visible ASCII characters other than delimiters.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // urlOrigin refuses a URL whose scheme or host could come from anything but
@@ -323,6 +375,9 @@ func (v *validator) ref(path string, a *ActionSpec, ref Ref, inputProps map[stri
 	case NSSecrets:
 		p, ok := cs.Property(name)
 		switch {
+		case len(ref.Path) > 1:
+			v.fail(path, "{{%s}}: a secret is one value with no fields: write {{secrets.%s}}",
+				ref, name)
 		case !ok:
 			v.fail(path, "{{%s}} names no property of configSchema", ref)
 		case p.PlatformSecret == "":
@@ -333,6 +388,10 @@ func (v *validator) ref(path string, a *ActionSpec, ref Ref, inputProps map[stri
 			v.fail(path, "{{%s}} names no property of inputSchema", ref)
 		}
 	case NSConnection:
+		if len(ref.Path) > 1 {
+			v.fail(path, "{{%s}}: a connection field is one name: write {{connection.%s}}",
+				ref, name)
+		}
 		if a.Credentials == CredentialsPlatform {
 			v.fail(path, "{{%s}} needs \"credentials\": \"user\"", ref)
 		}

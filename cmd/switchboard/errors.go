@@ -31,6 +31,10 @@ func reportError(w io.Writer, err error) {
 	}
 	if e, ok := errors.AsType[*switchboard.Error](err); ok {
 		fmt.Fprintf(w, "switchboard: %s (%s)\n", e.Message, e.Code)
+		if e.Code == switchboard.CodeInternal && e.Cause != nil {
+			// The operator at the terminal is the one to act on the cause.
+			fmt.Fprintf(w, "  cause: %v\n", e.Cause)
+		}
 		for _, fe := range e.Errors {
 			fmt.Fprintf(w, "  %s: %s\n", fe.Path, fe.Message)
 		}
