@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -48,6 +49,7 @@ func sendMessageOnEverySurface(t *testing.T, in *instance) {
 		{"http", "2026-07-28"},
 		{"http", "2025-11-25"},
 		{"http", "2025-06-18"},
+		{"http", "2025-03-26"},
 		{"sse", "2025-11-25"},
 		{"sse", "2024-11-05"},
 		{"stdio", "2026-07-28"},
@@ -174,6 +176,13 @@ func TestFailuresAreTheSameEverywhere(t *testing.T) {
 	status, body = s.api("POST", "/api/v1/integrations/docslack/actions/send_message", `{"channel":"C","text":"x"}`)
 	require.Equal(t, 501, status, "%s", body)
 	require.Contains(t, string(body), "not_implemented")
+
+	// The manifest format's schema is served as committed.
+	status, body = s.apiAs("", "GET", "/api/v1/manifest.schema.json", "")
+	require.Equal(t, 200, status)
+	committed, err := os.ReadFile("../../docs/manifest.schema.json")
+	require.NoError(t, err)
+	require.Equal(t, string(committed), string(body))
 
 	// No key, or a wrong one.
 	status, _ = s.apiAs("", "GET", "/api/v1/integrations", "")
