@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
@@ -47,9 +48,17 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
+		route := routePattern(r)
+		level := slog.LevelInfo
+		if status < 400 && quietRoute(route) {
+			level = slog.LevelDebug
+		}
+		if !s.log.Enabled(r.Context(), level) {
+			return
+		}
 		attrs := []slog.Attr{
 			slog.String(logkey.Method, r.Method),
-			slog.String(logkey.Route, routePattern(r)),
+			slog.String(logkey.Route, route),
 			slog.Int(logkey.Status, status),
 			slog.Int64(logkey.Duration, time.Since(start).Milliseconds()),
 			slog.String(logkey.RequestID, RequestID(r.Context())),
@@ -60,6 +69,17 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		if st.code != "" {
 			attrs = append(attrs, slog.String(logkey.Code, string(st.code)))
 		}
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request served", attrs...)
+		s.log.LogAttrs(r.Context(), level, "request served", attrs...)
 	})
+}
+
+// quietRoute reports whether a route's successful requests are logged at
+// debug level only: probes, and the MCP transports, whose tool calls the
+// executor already logs one line each.
+func quietRoute(route string) bool {
+	switch route {
+	case "/healthz", "/readyz", "/sse", "/message":
+		return true
+	}
+	return strings.HasPrefix(route, "/mcp")
 }

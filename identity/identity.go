@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
@@ -48,6 +49,45 @@ type Authenticator struct {
 	rand  io.Reader
 	now   func() time.Time
 	log   *slog.Logger
+
+	// keys caches the principals of keys found by hash, so that a request
+	// does not read the store for a key it has seen; [Authenticator.Flush]
+	// empties it when the change feed moves. Unknown keys are never cached.
+	mu   sync.Mutex
+	gen  uint64
+	keys map[[sha256.Size]byte]switchboard.Principal
+}
+
+// maxCachedKeys bounds the key cache; reaching it starts it afresh.
+const maxCachedKeys = 10000
+
+// Flush forgets every cached key, so that the next request with each is
+// checked against the store. Call it when the change feed moved: a key may
+// have been revoked by another process.
+func (a *Authenticator) Flush() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.gen++
+	a.keys = nil
+}
+
+func (a *Authenticator) cached(sum [sha256.Size]byte) (switchboard.Principal, bool, uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p, ok := a.keys[sum]
+	return p, ok, a.gen
+}
+
+func (a *Authenticator) remember(sum [sha256.Size]byte, p switchboard.Principal, gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if gen != a.gen {
+		return
+	}
+	if a.keys == nil || len(a.keys) >= maxCachedKeys {
+		a.keys = map[[sha256.Size]byte]switchboard.Principal{}
+	}
+	a.keys[sum] = p
 }
 
 // New returns an Authenticator.
@@ -78,6 +118,10 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (switchb
 		return switchboard.Principal{}, unauthenticated("the bearer token is not a valid Switchboard key")
 	}
 	sum := sha256.Sum256([]byte(token))
+	p, ok, gen := a.cached(sum)
+	if ok {
+		return p, nil
+	}
 	k, err := a.store.APIKeyByHash(ctx, sum[:])
 	if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
 		return switchboard.Principal{}, unauthenticated("the bearer token is not a valid Switchboard key")
@@ -90,10 +134,11 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (switchb
 	if subtle.ConstantTimeCompare(k.Hash, sum[:]) != 1 {
 		return switchboard.Principal{}, unauthenticated("the bearer token is not a valid Switchboard key")
 	}
-	p, err := switchboard.ParsePrincipal(k.Principal)
+	p, err = switchboard.ParsePrincipal(k.Principal)
 	if err != nil {
 		return switchboard.Principal{}, fmt.Errorf("api key %s: %w", k.ID, err)
 	}
+	a.remember(sum, p, gen)
 	return p, nil
 }
 

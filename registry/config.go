@@ -124,10 +124,11 @@ func (r *Registry) Configure(ctx context.Context, appID string, values map[strin
 			return nil, fmt.Errorf("store secret of %s: %w", appID, err)
 		}
 	}
-	if len(plan.plain) > 0 {
-		if err := r.store.UpdateConfig(ctx, appID, plan.merge); err != nil {
-			return nil, fmt.Errorf("store config of %s: %w", appID, err)
-		}
+	// The config row is written even when only secrets changed: its
+	// presence marks an integration whose settings are kept, which purging
+	// another integration must respect.
+	if err := r.store.UpdateConfig(ctx, appID, plan.merge); err != nil {
+		return nil, fmt.Errorf("store config of %s: %w", appID, err)
 	}
 	if err := r.Refresh(ctx); err != nil {
 		return nil, err

@@ -11,11 +11,19 @@ import (
 // actions it offers, the config and credentials it needs, and the webhooks
 // it sends. Fields Switchboard does not use yet are kept in Extra.
 type Manifest struct {
-	AppID        string `json:"appId" jsonschema:"required,pattern=^[a-z][a-z0-9_]*$,maxLength=64"`
-	Name         string `json:"name" jsonschema:"required,maxLength=128"`
-	Version      string `json:"version" jsonschema:"required,maxLength=64"`
-	Type         string `json:"type,omitempty" jsonschema:"enum=integration"`
-	Description  string `json:"description,omitempty"`
+	// AppID names the integration in URLs, tool names and permissions.
+	AppID string `json:"appId" jsonschema:"required,pattern=^[a-z][a-z0-9_]*$,maxLength=64"`
+	// Name is how people and agents see the integration ("Slack").
+	Name string `json:"name" jsonschema:"required,maxLength=128"`
+	// Version is free text, shown in listings; a redeploy replaces the
+	// installed version with the catalog's.
+	Version string `json:"version" jsonschema:"required,maxLength=64"`
+	// Type is "integration" when given.
+	Type string `json:"type,omitempty" jsonschema:"enum=integration"`
+	// Description says what the integration does, for people.
+	Description string `json:"description,omitempty"`
+	// Instructions tell agents how to use the actions well; list_integrations
+	// returns them.
 	Instructions string `json:"instructions,omitempty"`
 
 	// ConfigSchema is a JSON Schema object whose properties are the
@@ -27,8 +35,11 @@ type Manifest struct {
 	// given; per-user connections are not served yet.
 	UserAuth *UserAuth `json:"userAuth,omitempty"`
 
-	Actions  []ActionSpec `json:"actions" jsonschema:"required"`
-	Webhooks []Webhook    `json:"webhooks,omitempty"`
+	// Actions are the operations agents and applications can call.
+	Actions []ActionSpec `json:"actions" jsonschema:"required"`
+	// Webhooks are the events the service sends. They are listed; intake is
+	// not served yet.
+	Webhooks []Webhook `json:"webhooks,omitempty"`
 
 	// WebhookVerification declares how the service signs its webhooks. It is
 	// kept as given; webhook intake is not served yet.
@@ -103,18 +114,31 @@ func (u *UserAuth) MarshalJSON() ([]byte, error) { return u.Raw, nil }
 
 // ActionSpec is one action as the manifest declares it.
 type ActionSpec struct {
-	ID           string          `json:"id" jsonschema:"required,pattern=^[a-z][a-z0-9_.]*$,maxLength=64"`
-	Name         string          `json:"name,omitempty"`
-	Description  string          `json:"description,omitempty"`
-	InputSchema  json.RawMessage `json:"inputSchema,omitempty" jsonschema:"type=object"`
+	// ID names the action in URLs, tool names and permissions.
+	ID string `json:"id" jsonschema:"required,pattern=^[a-z][a-z0-9_.]*$,maxLength=64"`
+	// Name is a short title ("Send Message").
+	Name string `json:"name,omitempty"`
+	// Description tells an agent what the action does; the tool's
+	// description is the integration's name and this.
+	Description string `json:"description,omitempty"`
+	// InputSchema is the JSON Schema (2020-12) of the input, an object;
+	// every call is validated against it before anything else happens.
+	InputSchema json.RawMessage `json:"inputSchema,omitempty" jsonschema:"type=object"`
+	// OutputSchema, when given, is served with the tool; outputs then always
+	// come back as structuredContent.
 	OutputSchema json.RawMessage `json:"outputSchema,omitempty" jsonschema:"type=object"`
-	Annotations  *Annotations    `json:"annotations,omitempty"`
+	// Annotations are hints for MCP clients.
+	Annotations *Annotations `json:"annotations,omitempty"`
 	// Credentials is "platform" or "user"; when empty it is inferred from the
 	// request's templates.
-	Credentials string        `json:"credentials,omitempty" jsonschema:"enum=platform,enum=user"`
-	Timeout     Duration      `json:"timeout,omitempty"`
-	Request     *RequestSpec  `json:"request,omitempty"`
-	Response    *ResponseSpec `json:"response,omitempty"`
+	Credentials string `json:"credentials,omitempty" jsonschema:"enum=platform,enum=user"`
+	// Timeout bounds one call, 30s when absent, at most 10m.
+	Timeout Duration `json:"timeout,omitempty"`
+	// Request is how the action reaches the service; without it the action
+	// answers not_implemented.
+	Request *RequestSpec `json:"request,omitempty"`
+	// Response turns answers into outputs and errors.
+	Response *ResponseSpec `json:"response,omitempty"`
 	// Extra holds the action's fields Switchboard does not use, as given.
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -131,11 +155,17 @@ type Annotations struct {
 // RequestSpec is a declarative HTTP request. Every string may hold
 // {{namespace.path}} placeholders; see [ParseTemplate].
 type RequestSpec struct {
-	Method  string            `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE,enum=HEAD"`
-	URL     string            `json:"url" jsonschema:"required"`
-	Query   map[string]string `json:"query,omitempty"`
+	// Method is the HTTP method, GET when absent.
+	Method string `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE,enum=HEAD"`
+	// URL is absolute, or starts with a {{config...}} base URL; input may
+	// fill path segments and the query, never the scheme or host.
+	URL string `json:"url" jsonschema:"required"`
+	// Query parameters; one whose value is an absent input is left out.
+	Query map[string]string `json:"query,omitempty"`
+	// Headers to send; one whose value is an absent input is left out.
 	Headers map[string]string `json:"headers,omitempty"`
-	Auth    *AuthSpec         `json:"auth,omitempty"`
+	// Auth is how the request authenticates.
+	Auth *AuthSpec `json:"auth,omitempty"`
 	// JSON is a JSON body: any JSON value whose strings may be templates.
 	JSON json.RawMessage `json:"json,omitempty" jsonschema:"type=object"`
 	// Form is an application/x-www-form-urlencoded body.

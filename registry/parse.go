@@ -115,6 +115,9 @@ func (p *parser) manifest(raw []byte) *Manifest {
 			m.Actions = p.actions(key, v)
 		case "webhooks":
 			m.Webhooks = p.webhooks(key, v)
+			if len(m.Webhooks) > 0 {
+				p.warn(key, "kept and listed; webhook intake is not served by this version")
+			}
 		case "webhookVerification":
 			if _, ok := p.object(key, v); ok {
 				m.WebhookVerification = v

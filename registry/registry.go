@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,6 +149,20 @@ func (r *Registry) Upload(ctx context.Context, raw []byte) (Entry, error) {
 		return Entry{}, err
 	}
 	m := e.Manifest
+	if m.ConfigSchema != nil {
+		users, err := r.secretUsers(ctx, m.AppID)
+		if err != nil {
+			return Entry{}, err
+		}
+		for _, p := range m.ConfigSchema.Properties {
+			if others := users[p.PlatformSecret]; p.PlatformSecret != "" && len(others) > 0 {
+				e.Warnings = append(e.Warnings, fmt.Sprintf(
+					"configSchema.properties.%s: the platform secret %s is shared with %s, "+
+						"which name it too; setting it sets it for them",
+					p.Name, p.PlatformSecret, strings.Join(others, ", ")))
+			}
+		}
+	}
 	err = r.store.PutUploadedManifest(ctx, StoredManifest{
 		AppID: m.AppID, Version: m.Version, Manifest: raw, UpdatedAt: r.now().UTC(),
 	})
@@ -200,7 +215,15 @@ func (r *Registry) Undeploy(ctx context.Context, appID string, purge bool) error
 	in := r.Snapshot().Integration(appID)
 	err := r.store.Uninstall(ctx, appID)
 	if switchboard.ErrorCode(err) == switchboard.CodeNotFound && purge {
-		err = nil
+		// Purging an integration that is not installed is fine when there
+		// is something of it to purge.
+		known, kerr := r.known(ctx, appID)
+		if kerr != nil {
+			return kerr
+		}
+		if known {
+			err = nil
+		}
 	}
 	if err != nil {
 		if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
@@ -229,17 +252,12 @@ func (r *Registry) purge(ctx context.Context, appID string, in *Integration) err
 		m = e.Manifest
 	}
 	if m != nil && m.ConfigSchema != nil {
-		shared := map[string]bool{}
-		for _, other := range r.Snapshot().Integrations() {
-			if other.ID() == appID || other.Manifest.ConfigSchema == nil {
-				continue
-			}
-			for _, p := range other.Manifest.ConfigSchema.Properties {
-				shared[p.PlatformSecret] = true
-			}
+		shared, err := r.secretUsers(ctx, appID)
+		if err != nil {
+			return err
 		}
 		for _, p := range m.ConfigSchema.Properties {
-			if p.PlatformSecret == "" || shared[p.PlatformSecret] {
+			if p.PlatformSecret == "" || len(shared[p.PlatformSecret]) > 0 {
 				continue
 			}
 			if err := r.secrets.DeletePlatformSecret(ctx, p.PlatformSecret); err != nil {
@@ -254,6 +272,55 @@ func (r *Registry) purge(ctx context.Context, appID string, in *Integration) err
 		return fmt.Errorf("purge manifest of %s: %w", appID, err)
 	}
 	return nil
+}
+
+// known reports whether appID is in the catalog or has stored config.
+func (r *Registry) known(ctx context.Context, appID string) (bool, error) {
+	if _, err := r.CatalogEntry(ctx, appID); err == nil {
+		return true, nil
+	} else if switchboard.ErrorCode(err) != switchboard.CodeNotFound {
+		return false, err
+	}
+	configs, err := r.store.Configs(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read config: %w", err)
+	}
+	_, ok := configs[appID]
+	return ok, nil
+}
+
+// secretUsers maps each platform secret name to the integrations other
+// than appID that name it: the installed ones, and those undeployed with
+// their config kept, since a redeploy expects their secrets back.
+func (r *Registry) secretUsers(ctx context.Context, appID string) (map[string][]string, error) {
+	users := map[string][]string{}
+	add := func(m *Manifest) {
+		if m.AppID == appID || m.ConfigSchema == nil {
+			return
+		}
+		for _, p := range m.ConfigSchema.Properties {
+			if p.PlatformSecret != "" && !slices.Contains(users[p.PlatformSecret], m.AppID) {
+				users[p.PlatformSecret] = append(users[p.PlatformSecret], m.AppID)
+			}
+		}
+	}
+	for _, in := range r.Snapshot().Integrations() {
+		add(in.Manifest)
+	}
+	configs, err := r.store.Configs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	catalog, err := r.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range catalog {
+		if _, kept := configs[e.Manifest.AppID]; kept {
+			add(e.Manifest)
+		}
+	}
+	return users, nil
 }
 
 // Subscribe returns a channel that receives a value after each refresh

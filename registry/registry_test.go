@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"strings"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -231,6 +232,30 @@ func TestDeployConfigureUndeploy(t *testing.T) {
 
 	err = r.Undeploy(ctx, "demo", false)
 	require.Equal(t, switchboard.CodeNotFound, switchboard.ErrorCode(err))
+	err = r.Undeploy(ctx, "never_existed", true)
+	require.Equal(t, switchboard.CodeNotFound, switchboard.ErrorCode(err), "purge of nothing")
+}
+
+func TestPurgeKeepsSecretsOfUndeployedIntegrations(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := newMemStore()
+	r := newTestRegistry(t, s)
+	_, err := r.Deploy(ctx, "other")
+	require.NoError(t, err)
+	_, err = r.Configure(ctx, "other", map[string]json.RawMessage{"shared": json.RawMessage(`"v"`)})
+	require.NoError(t, err)
+	require.NoError(t, r.Undeploy(ctx, "other", false))
+
+	// demo names SHARED_TOKEN too: the upload warns about it.
+	e, err := r.Upload(ctx, []byte(demoV1))
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(e.Warnings, "\n"), "SHARED_TOKEN is shared with other")
+
+	_, err = r.Deploy(ctx, "demo")
+	require.NoError(t, err)
+	require.NoError(t, r.Undeploy(ctx, "demo", true))
+	require.Contains(t, s.secrets, "SHARED_TOKEN", "other, undeployed with its config kept, still needs it")
 }
 
 func TestRedeployKeepsInFlightVersion(t *testing.T) {

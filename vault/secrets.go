@@ -19,6 +19,7 @@ func (v *Vault) Put(ctx context.Context, scope, name string, plaintext []byte) e
 	if err != nil {
 		return err
 	}
+	defer v.cache.forget(cacheKey(scope, name))
 	if err := v.store.PutSecret(ctx, scope, name, sealed); err != nil {
 		return fmt.Errorf("store secret %s/%s: %w", scope, name, err)
 	}
@@ -33,9 +34,14 @@ func (v *Vault) Get(ctx context.Context, scope, name string) ([]byte, error) {
 	if err := checkID(scope, name); err != nil {
 		return nil, err
 	}
-	sealed, err := v.store.Secret(ctx, scope, name)
-	if err != nil {
-		return nil, readErr(scope, name, err)
+	key := cacheKey(scope, name)
+	sealed, gen := v.cache.get(key)
+	if sealed == nil {
+		var err error
+		if sealed, err = v.store.Secret(ctx, scope, name); err != nil {
+			return nil, readErr(scope, name, err)
+		}
+		v.cache.add(key, sealed, gen)
 	}
 	return v.Open(ctx, scope, name, sealed)
 }
@@ -57,6 +63,7 @@ func (v *Vault) Delete(ctx context.Context, scope, name string) error {
 	if err := checkID(scope, name); err != nil {
 		return err
 	}
+	defer v.cache.forget(cacheKey(scope, name))
 	if err := v.store.DeleteSecret(ctx, scope, name); err != nil {
 		return fmt.Errorf("delete secret %s/%s: %w", scope, name, err)
 	}

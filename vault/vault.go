@@ -90,7 +90,15 @@ type Vault struct {
 
 	reloadMu sync.Mutex // one reload of the ring at a time
 	rotateMu sync.Mutex // one rotation at a time in this process
+
+	cache sealedCache
 }
+
+// Flush forgets the sealed values the vault has cached, so that the next
+// read of each goes to the store. Call it when another process may have
+// changed a secret (the change feed moved); writes through this vault need
+// no flush.
+func (v *Vault) Flush() { v.cache.flush() }
 
 // New returns a Vault on cfg.Store after applying defaults and validating
 // cfg. It loads the key ring; on an empty store it creates key version 1,
@@ -279,6 +287,7 @@ func (v *Vault) Rotate(ctx context.Context) (version uint32, rewrapped int, err 
 	v.keys[version] = kek
 	v.current = max(v.current, version)
 	v.mu.Unlock()
+	v.cache.flush()
 	v.log.InfoContext(ctx, "vault key rotated",
 		slog.Uint64(logkey.Version, uint64(version)),
 		slog.Int(logkey.Count, len(done)),

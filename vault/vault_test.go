@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard-dev/switchboard"
 )
 
 // newTestVault returns a Vault on store under masterKey.
@@ -206,4 +208,38 @@ func TestLogsHoldNoSecret(t *testing.T) {
 	require.NotContains(t, out, string(secret))
 	require.NotContains(t, out, base64.StdEncoding.EncodeToString(key))
 	require.NotContains(t, out, string(key))
+}
+
+func TestCacheFollowsWritesAndFlush(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	store := newMemStore()
+	key := testKey(t)
+	v := newTestVault(t, store, key)
+	other := newTestVault(t, store, key)
+
+	require.NoError(t, v.Put(ctx, ScopePlatform, "A", []byte("one")))
+	got, err := v.Get(ctx, ScopePlatform, "A")
+	require.NoError(t, err)
+	require.Equal(t, "one", string(got))
+
+	// A write through this vault is seen at once.
+	require.NoError(t, v.Put(ctx, ScopePlatform, "A", []byte("two")))
+	got, err = v.Get(ctx, ScopePlatform, "A")
+	require.NoError(t, err)
+	require.Equal(t, "two", string(got))
+
+	// A write by another process is seen after a flush.
+	_, err = v.Get(ctx, ScopePlatform, "A")
+	require.NoError(t, err)
+	require.NoError(t, other.Put(ctx, ScopePlatform, "A", []byte("three")))
+	v.Flush()
+	got, err = v.Get(ctx, ScopePlatform, "A")
+	require.NoError(t, err)
+	require.Equal(t, "three", string(got))
+
+	// A delete through this vault is seen at once.
+	require.NoError(t, v.Delete(ctx, ScopePlatform, "A"))
+	_, err = v.Get(ctx, ScopePlatform, "A")
+	require.Equal(t, switchboard.CodeNotFound, switchboard.ErrorCode(err))
 }

@@ -8,13 +8,16 @@ import (
 	"strings"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/registry"
 )
 
 // openForCommand parses the store flags of an administrative command and
 // opens the store. Its logs go to standard error at warn level unless
 // asked otherwise, so that the command's own output stays readable.
 func openForCommand(ctx context.Context, e *env, name string, args []string,
-	extra func(fs *flag.FlagSet)) (*app, *flag.FlagSet, error) {
+	extra func(fs *flag.FlagSet)) (*app, []string, error) {
+	// Only migrate may create a store; the others need one.
+	create := name == "migrate"
 	var cfg config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -26,19 +29,28 @@ func openForCommand(ctx context.Context, e *env, name string, args []string,
 	if extra != nil {
 		extra(fs)
 	}
-	if err := parseFlags(fs, args, check); err != nil {
-		return nil, nil, err
-	}
-	a, err := openApp(ctx, cfg, e, newLogger(cfg, e.stderr))
+	pos, err := parseFlags(fs, args, check)
 	if err != nil {
 		return nil, nil, err
 	}
-	return a, fs, nil
+	a, err := openApp(ctx, cfg, e, newLogger(cfg, e.stderr), create)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, pos, nil
+}
+
+// arg returns args[i], or "" when there are fewer.
+func arg(args []string, i int) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
 }
 
 func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	var file string
-	a, fs, err := openForCommand(ctx, e, "deploy", args, func(fs *flag.FlagSet) {
+	a, args, err := openForCommand(ctx, e, "deploy", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&file, "file", "", "upload this manifest.json to the catalog first")
 		fs.Usage = func() {
 			fmt.Fprintln(fs.Output(), "Usage: switchboard deploy [flags] <integration id>\n"+
@@ -50,7 +62,7 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.close()
-	id := fs.Arg(0)
+	id := arg(args, 0)
 	if file != "" {
 		raw, err := os.ReadFile(file)
 		if err != nil {
@@ -68,8 +80,12 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 		}
 		id = entry.Manifest.AppID
 	}
-	if id == "" || fs.NArg() > 1 {
+	if id == "" || len(args) > 1 {
 		return usagef("usage: switchboard deploy <integration id> (or --file manifest.json)")
+	}
+	entry, err := a.registry.CatalogEntry(ctx, id)
+	if err != nil {
+		return err
 	}
 	in, err := a.registry.Deploy(ctx, id)
 	if err != nil {
@@ -79,20 +95,24 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 	for _, act := range in.Actions {
 		tools = append(tools, act.Tool)
 	}
-	fmt.Fprintf(e.stdout, "deployed %s %s\n", id, in.Manifest.Version)
+	from := entry.Source
+	if entry.Source == registry.SourceFolder {
+		from += " " + entry.Location
+	}
+	fmt.Fprintf(e.stdout, "deployed %s %s (from the %s manifest)\n", id, in.Manifest.Version, from)
 	if len(tools) > 0 {
 		fmt.Fprintf(e.stdout, "tools: %s\n", strings.Join(tools, ", "))
 	}
 	if !in.Configured() {
-		fmt.Fprintf(e.stdout, "not configured yet: set %s with switchboard config set %s\n",
-			strings.Join(in.Missing, ", "), id)
+		fmt.Fprintf(e.stdout, "not configured yet: switchboard config set %s %s\n",
+			id, strings.Join(in.Missing, " "))
 	}
 	return nil
 }
 
 func cmdUndeploy(ctx context.Context, e *env, args []string) error {
 	var purge bool
-	a, fs, err := openForCommand(ctx, e, "undeploy", args, func(fs *flag.FlagSet) {
+	a, args, err := openForCommand(ctx, e, "undeploy", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&purge, "purge", false,
 			"also delete its config, uploaded manifest and the secrets no other integration uses")
 	})
@@ -100,10 +120,10 @@ func cmdUndeploy(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.close()
-	if fs.NArg() != 1 {
+	if len(args) != 1 {
 		return usagef("usage: switchboard undeploy [--purge] <integration id>")
 	}
-	id := fs.Arg(0)
+	id := arg(args, 0)
 	if err := a.registry.Undeploy(ctx, id, purge); err != nil {
 		return err
 	}
@@ -116,12 +136,12 @@ func cmdUndeploy(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdMigrate(ctx context.Context, e *env, args []string) error {
-	a, fs, err := openForCommand(ctx, e, "migrate", args, nil)
+	a, args, err := openForCommand(ctx, e, "migrate", args, nil)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if fs.NArg() > 0 {
+	if len(args) > 0 {
 		return usagef("migrate takes no arguments")
 	}
 	// Opening the store applied any pending migration.
@@ -140,12 +160,12 @@ func cmdVault(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "rotate" {
 		return usagef("usage: switchboard vault rotate")
 	}
-	a, fs, err := openForCommand(ctx, e, "vault rotate", args[1:], nil)
+	a, args, err := openForCommand(ctx, e, "vault rotate", args[1:], nil)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if fs.NArg() > 0 {
+	if len(args) > 0 {
 		return usagef("vault rotate takes no arguments")
 	}
 	v, n, err := a.vault.Rotate(ctx)

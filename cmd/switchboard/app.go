@@ -67,11 +67,19 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openApp opens the store, unseals the vault and loads the registry. On a
-// fresh installation it creates the data directory, the master key file
-// (embedded store only) and the administrator's key.
-func openApp(ctx context.Context, cfg config, e *env, log *slog.Logger) (*app, error) {
+// openApp opens the store, unseals the vault and loads the registry. With
+// create, on a fresh installation it creates the data directory, the master
+// key file (embedded store only) and the administrator's key; without it, a
+// data directory holding no store is an error, so that a mistyped --data
+// does not quietly start a new, empty installation.
+func openApp(ctx context.Context, cfg config, e *env, log *slog.Logger, create bool) (*app, error) {
 	a := &app{cfg: cfg, log: log}
+	if !create && cfg.databaseURL == "" {
+		if _, err := os.Stat(filepath.Join(cfg.dataDir, dbFile)); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no Switchboard store in %s: run switchboard serve once to "+
+				"create one, or point --data (SWITCHBOARD_DATA) at an existing one", cfg.dataDir)
+		}
+	}
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -237,6 +245,30 @@ func (a *app) close() {
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
 			a.log.Warn("store close", slog.Any(logkey.Err, err))
+		}
+	}
+}
+
+// follow keeps this process in step with the store until ctx ends: the
+// registry follows the change feed, and every change empties the caches of
+// keys and sealed secrets, since another process may have revoked or
+// replaced one.
+func (a *app) follow(ctx context.Context) {
+	changes, cancel := a.registry.Subscribe()
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = a.registry.Run(ctx)
+	}()
+	defer func() { <-done }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changes:
+			a.vault.Flush()
+			a.auth.Flush()
 		}
 	}
 }

@@ -18,24 +18,25 @@ MCP call would, and prints its output. "-" reads the input from standard
 input; no input is {}.`
 
 func cmdCall(ctx context.Context, e *env, args []string) error {
-	a, fs, err := openForCommand(ctx, e, "call", args, nil)
+	a, args, err := openForCommand(ctx, e, "call", args, nil)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if fs.NArg() < 2 || fs.NArg() > 3 {
+	if len(args) < 2 || len(args) > 3 {
 		return usagef("%s", callUsage)
 	}
 	token := e.getenv("SWITCHBOARD_TOKEN")
 	if token == "" {
-		return errors.New("SWITCHBOARD_TOKEN is not set: call runs as the key's principal")
+		return errors.New("SWITCHBOARD_TOKEN is not set: call runs as the principal of a " +
+			"Switchboard key (the first one is in <data>/admin.token)")
 	}
 	caller, err := a.auth.Authenticate(ctx, token)
 	if err != nil {
 		return err
 	}
 	input := []byte("{}")
-	switch arg := fs.Arg(2); arg {
+	switch arg := arg(args, 2); arg {
 	case "":
 	case "-":
 		if input, err = io.ReadAll(io.LimitReader(e.stdin, executor.MaxInputBytes+1)); err != nil {
@@ -44,8 +45,8 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	default:
 		input = []byte(arg)
 	}
-	res, err := a.exec.Call(ctx, executor.Call{Caller: caller, Integration: fs.Arg(0),
-		Action: fs.Arg(1), Input: input, Surface: executor.SurfaceCLI})
+	res, err := a.exec.Call(ctx, executor.Call{Caller: caller, Integration: arg(args, 0),
+		Action: arg(args, 1), Input: input, Surface: executor.SurfaceCLI})
 	if err != nil {
 		return err
 	}

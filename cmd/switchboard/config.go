@@ -158,17 +158,33 @@ func envInt(e *env, name string) (int, error) {
 	return n, nil
 }
 
-// parseFlags parses args and refuses leftovers beyond max positional ones.
-func parseFlags(fs *flag.FlagSet, args []string, check func() error) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+// parseFlags parses args, flags and positional arguments in any order
+// ("--" ends the flags), and returns the positional ones.
+func parseFlags(fs *flag.FlagSet, args []string, check func() error) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			// The flag package has already printed the problem and the usage.
+			return nil, &usageError{}
 		}
-		// The flag package has already printed the problem and the usage.
-		return &usageError{}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
 	if check != nil {
-		return check()
+		if err := check(); err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	return positional, nil
 }

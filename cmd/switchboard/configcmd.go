@@ -36,17 +36,17 @@ func cmdConfig(ctx context.Context, e *env, args []string) error {
 }
 
 func configShow(ctx context.Context, e *env, args []string) error {
-	a, fs, err := openForCommand(ctx, e, "config show", args, nil)
+	a, args, err := openForCommand(ctx, e, "config show", args, nil)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if fs.NArg() != 1 {
+	if len(args) != 1 {
 		return usagef("%s", configUsage)
 	}
-	in := a.registry.Snapshot().Integration(fs.Arg(0))
+	in := a.registry.Snapshot().Integration(arg(args, 0))
 	if in == nil {
-		return switchboard.Errorf(switchboard.CodeNotFound, "integration %q is not deployed", fs.Arg(0))
+		return switchboard.Errorf(switchboard.CodeNotFound, "integration %q is not deployed", arg(args, 0))
 	}
 	printConfigStatus(e.stdout, in)
 	return nil
@@ -72,21 +72,21 @@ func printConfigStatus(w io.Writer, in *registry.Integration) {
 }
 
 func configSet(ctx context.Context, e *env, args []string) error {
-	a, fs, err := openForCommand(ctx, e, "config set", args, nil)
+	a, args, err := openForCommand(ctx, e, "config set", args, nil)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if fs.NArg() < 2 {
+	if len(args) < 2 {
 		return usagef("%s", configUsage)
 	}
-	id := fs.Arg(0)
+	id := arg(args, 0)
 	in := a.registry.Snapshot().Integration(id)
 	if in == nil {
 		return switchboard.Errorf(switchboard.CodeNotFound,
 			"integration %q is not deployed: run switchboard deploy %s first", id, id)
 	}
-	values, err := configValues(e, id, in.Manifest.ConfigSchema, fs.Args()[1:])
+	values, err := configValues(e, id, in.Manifest.ConfigSchema, args[1:])
 	if err != nil {
 		return err
 	}
@@ -145,6 +145,10 @@ func configValues(e *env, id string, cs *registry.ConfigSchema, args []string) (
 		return nil, fmt.Errorf("read %s from standard input: %w", fromInput[0], err)
 	}
 	b = bytes.TrimRight(b, "\r\n")
+	if len(b) == 0 {
+		return nil, usagef("standard input held no value for %s; to delete it, write %s=",
+			fromInput[0], fromInput[0])
+	}
 	p, _ := cs.Property(fromInput[0])
 	if values[fromInput[0]], err = typedValue(p, string(b)); err != nil {
 		return nil, err

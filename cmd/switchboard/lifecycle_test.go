@@ -100,6 +100,7 @@ func snapshotFiles(t *testing.T, dir string) map[string]string {
 func TestMissingMasterKeyFileRefuses(t *testing.T) {
 	t.Parallel()
 	in := newInstance(t)
+	in.mustCLI("", "migrate")
 	in.mustCLI("", "deploy", "slack")
 	require.NoError(t, os.Remove(filepath.Join(in.data, "master.key")))
 	_, err := in.cli("", "deploy", "stripe")
@@ -136,17 +137,27 @@ func TestCLIAdministration(t *testing.T) {
 			t.Parallel()
 			fake := newFakeSlack(t)
 			in := kind.new(t)
+			if kind.name == "sqlite" {
+				// Only serve and migrate create a store.
+				_, err := in.cli("", "deploy", "slack")
+				require.ErrorContains(t, err, "no Switchboard store in "+in.data)
+				_, statErr := os.Stat(filepath.Join(in.data, "switchboard.db"))
+				require.True(t, os.IsNotExist(statErr), "nothing was created")
+			}
+			in.mustCLI("", "migrate")
 			out := in.mustCLI("", "deploy", "slack")
-			require.Contains(t, out, "deployed slack 1.0.0")
+			require.Contains(t, out, "deployed slack 1.0.0 (from the builtin manifest)")
 			require.Contains(t, out, "slack_send_message")
-			require.Contains(t, out, "not configured yet: set botToken")
+			require.Contains(t, out, "not configured yet: switchboard config set slack botToken")
 
 			// The secret comes from standard input, never the command line.
 			out = in.mustCLI(slackToken+"\n", "config", "set", "slack", "baseUrl="+fake.URL+"/api", "botToken")
 			require.Contains(t, out, "slack is configured")
 			require.NotContains(t, out, slackToken)
 
-			_, err := in.cli("", "config", "set", "slack", "nope=1")
+			_, err := in.cli("", "config", "set", "slack", "botToken")
+			require.ErrorContains(t, err, "standard input held no value for botToken")
+			_, err = in.cli("", "config", "set", "slack", "nope=1")
 			require.ErrorContains(t, err, `slack has no config property "nope"`)
 
 			key := in.adminKey()
@@ -163,6 +174,9 @@ func TestCLIAdministration(t *testing.T) {
 			require.Contains(t, out, `"ok": true`)
 			require.Equal(t, "Bearer "+slackToken, fake.last(t).Auth)
 
+			// Flags may follow the arguments.
+			out = in.mustCLI("", "config", "show", "slack", "--log-format", "json")
+			require.Contains(t, out, "botToken")
 			out = in.mustCLI("", "migrate")
 			require.Contains(t, out, "migrations are current")
 			out = in.mustCLI("", "version")
@@ -200,10 +214,31 @@ func TestCatalogFolders(t *testing.T) {
 	write(filepath.Join(b, "dup"), docSlack("slack"))
 
 	in := newInstance(t)
+	in.mustCLI("", "migrate")
 	out := in.mustCLI("", "deploy", "--catalog", a, "slack")
 	require.Contains(t, out, "deployed slack 9.9.9")
 
 	_, err := in.cli("", "deploy", "--catalog", a, "--catalog", b, "slack")
 	require.ErrorContains(t, err, filepath.Join(a, "slack", "manifest.json"))
 	require.ErrorContains(t, err, filepath.Join(b, "dup", "manifest.json"))
+}
+
+// TestSecretChangeReachesRunningServer: a secret replaced by a CLI process
+// is used by a running server within a second, whatever it cached.
+func TestSecretChangeReachesRunningServer(t *testing.T) {
+	t.Parallel()
+	fake := newFakeSlack(t)
+	in := newInstance(t)
+	s := in.serve()
+	setupSlack(t, s, fake)
+	status, body := s.api("POST", "/api/v1/integrations/slack/actions/send_message", `{"channel":"C1","text":"a"}`)
+	require.Equal(t, 200, status, "%s", body)
+	require.Equal(t, "Bearer "+slackToken, fake.last(t).Auth)
+
+	const next = "xoxb-rotated-by-the-cli"
+	in.mustCLI(next+"\n", "config", "set", "slack", "botToken")
+	waitFor(t, "the server to use the new token", func() bool {
+		status, _ := s.api("POST", "/api/v1/integrations/slack/actions/send_message", `{"channel":"C1","text":"b"}`)
+		return status == 200 && fake.last(t).Auth == "Bearer "+next
+	})
 }

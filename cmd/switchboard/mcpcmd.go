@@ -17,7 +17,8 @@ func cmdMCP(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("mcp", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	check := storeFlags(fs, e, &cfg)
-	if err := parseFlags(fs, args, check); err != nil {
+	args, err := parseFlags(fs, args, check)
+	if err != nil {
 		return err
 	}
 	token := e.getenv("SWITCHBOARD_TOKEN")
@@ -27,7 +28,7 @@ func cmdMCP(ctx context.Context, e *env, args []string) error {
 	}
 	// Standard output carries the protocol; logs go to standard error.
 	log := newLogger(cfg, e.stderr)
-	a, err := openApp(ctx, cfg, e, log)
+	a, err := openApp(ctx, cfg, e, log, false)
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func cmdMCP(ctx context.Context, e *env, args []string) error {
 	}
 	bg, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.registry.Run(bg) })
+	wg.Go(func() { a.follow(bg) })
 	wg.Go(func() { m.Run(bg) })
 	err = m.ServeStdio(ctx, e.stdin, e.stdout)
 	stop()

@@ -27,14 +27,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&cfg.addr, "addr", envOr(e, "SWITCHBOARD_ADDR", DefaultAddr),
 		"address to listen on (SWITCHBOARD_ADDR)")
 	check := storeFlags(fs, e, &cfg)
-	if err := parseFlags(fs, args, check); err != nil {
+	args, err := parseFlags(fs, args, check)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("serve takes no arguments, got %q", fs.Args())
+	if len(args) > 0 {
+		return usagef("serve takes no arguments, got %q", args)
 	}
 	log := newLogger(cfg, e.stderr)
-	a, err := openApp(ctx, cfg, e, log)
+	a, err := openApp(ctx, cfg, e, log, true)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func (a *app) serve(ctx context.Context) error {
 
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.registry.Run(bg) })
+	wg.Go(func() { a.follow(bg) })
 	wg.Go(func() { m.Run(bg) })
 	defer func() { stopBG(); wg.Wait() }()
 

@@ -13,14 +13,39 @@ func version() string {
 	if buildVersion != "" {
 		return buildVersion
 	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
 	}
-	return "dev"
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" {
+		return "dev"
+	}
+	return "dev-" + rev + modified
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) error {
 	if len(args) > 0 {
+		if args[0] == "-h" || args[0] == "--help" {
+			fmt.Fprintln(e.stdout, "Usage: switchboard version")
+			return nil
+		}
 		return usagef("version takes no arguments")
 	}
 	fmt.Fprintf(e.stdout, "switchboard %s\n", version())

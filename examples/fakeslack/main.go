@@ -42,13 +42,19 @@ func authorized(next http.Handler) http.Handler {
 	})
 }
 
+// channels are the workspace's channels, by id and by name.
+var channels = map[string]bool{
+	"C0000000001": true, "#general": true, "general": true,
+	"C0000000002": true, "#random": true, "random": true,
+}
+
 func postMessage(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Channel  string `json:"channel"`
 		Text     string `json:"text"`
 		ThreadTS string `json:"thread_ts"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Channel == "" {
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || !channels[in.Channel] {
 		reply(w, map[string]any{"ok": false, "error": "channel_not_found"})
 		return
 	}
@@ -73,6 +79,10 @@ func addReaction(w http.ResponseWriter, r *http.Request) {
 		Channel, Timestamp, Name string
 	}
 	_ = json.NewDecoder(r.Body).Decode(&in)
+	if !channels[in.Channel] {
+		reply(w, map[string]any{"ok": false, "error": "channel_not_found"})
+		return
+	}
 	log.Printf("reactions.add :%s: in %s", in.Name, in.Channel)
 	reply(w, map[string]any{"ok": true})
 }

@@ -49,7 +49,7 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, changes ...change) error {
 // method that made it has returned.
 func (db *DB) LastChange(ctx context.Context) (int64, error) {
 	var id int64
-	if err := db.read.QueryRowContext(ctx, qLastChange).Scan(&id); err != nil {
+	if err := db.hot.lastChange.QueryRowContext(ctx).Scan(&id); err != nil {
 		return 0, translate(err, "last change", "change")
 	}
 	return id, nil

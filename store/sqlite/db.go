@@ -50,8 +50,48 @@ type Config struct {
 type DB struct {
 	write *sql.DB // one connection; every transaction BEGIN IMMEDIATE
 	read  *sql.DB // query-only connections
+	hot   hotReads
 	log   *slog.Logger
 	now   func() time.Time
+}
+
+// hotReads are the reads of every call, prepared once: parsing their SQL
+// anew each time costs more than running them.
+type hotReads struct {
+	apiKeyByHash *sql.Stmt
+	secret       *sql.Stmt
+	lastChange   *sql.Stmt
+}
+
+func (db *DB) prepare(ctx context.Context) error {
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.read.PrepareContext(ctx, q)
+		return st
+	}
+	db.hot = hotReads{
+		apiKeyByHash: prep(qAPIKeyByHash),
+		secret:       prep(qSecret),
+		lastChange:   prep(qLastChange),
+	}
+	if err != nil {
+		return fmt.Errorf("prepare sqlite queries: %w", err)
+	}
+	return nil
+}
+
+func (h hotReads) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{h.apiKeyByHash, h.secret, h.lastChange} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Open opens the database file of cfg, creating it when absent, and applies
@@ -84,6 +124,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, errors.Join(err, db.Close())
 	}
 	if err := db.Migrate(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	if err := db.prepare(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	return db, nil
@@ -153,7 +196,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes both pools; calls in flight finish first. The last process
 // to close the file folds the write-ahead log into it.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(db.hot.close(), db.read.Close(), db.write.Close())
 }
 
 // inTx runs fn in one write transaction and commits when it returns nil. The

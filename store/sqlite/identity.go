@@ -25,7 +25,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k identity.APIKey) error {
 func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (identity.APIKey, error) {
 	var k identity.APIKey
 	var at int64
-	err := db.read.QueryRowContext(ctx, qAPIKeyByHash, blob(hash)).
+	err := db.hot.apiKeyByHash.QueryRowContext(ctx, blob(hash)).
 		Scan(&k.ID, &k.Principal, &k.Name, &k.Hash, &at)
 	if err != nil {
 		return identity.APIKey{}, translate(err, "get api key", "api key")

@@ -53,7 +53,7 @@ func (db *DB) addKey(ctx context.Context, tx *sql.Tx, op string, k vault.KeyReco
 // Secret returns the sealed value of scope and name, or CodeNotFound.
 func (db *DB) Secret(ctx context.Context, scope, name string) ([]byte, error) {
 	var sealed []byte
-	err := db.read.QueryRowContext(ctx, qSecret, scope, name).Scan(&sealed)
+	err := db.hot.secret.QueryRowContext(ctx, scope, name).Scan(&sealed)
 	if err != nil {
 		return nil, translate(err, "get secret", "secret "+scope+"/"+name)
 	}
