@@ -2,10 +2,10 @@ package registry
 
 import (
 	"context"
-	"strings"
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
