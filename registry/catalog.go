@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -63,9 +64,9 @@ func LoadFolders(dirs []string) ([]Entry, error) {
 			return nil, err
 		}
 		for _, file := range files {
-			raw, err := os.ReadFile(file)
+			raw, err := readManifestFile(file)
 			if err != nil {
-				return nil, fmt.Errorf("catalog: %w", err)
+				return nil, err
 			}
 			e, err := newEntry(raw, SourceFolder, file)
 			if err != nil {
@@ -80,6 +81,31 @@ func LoadFolders(dirs []string) ([]Entry, error) {
 		}
 	}
 	return out, nil
+}
+
+// readManifestFile reads a regular file of at most MaxManifestBytes: a
+// FIFO or a device would block or never end.
+func readManifestFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("catalog: %s is not a regular file", path)
+	}
+	if fi.Size() > MaxManifestBytes {
+		return nil, fmt.Errorf("catalog: %s is larger than %d bytes", path, MaxManifestBytes)
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, MaxManifestBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	return raw, nil
 }
 
 func manifestFiles(dir string) ([]string, error) {

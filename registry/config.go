@@ -193,7 +193,7 @@ func planConfig(cm *compiledManifest, values map[string]json.RawMessage) (*confi
 			continue
 		}
 		if err := cm.props[name].Validate(v); err != nil {
-			bad(name, "does not match its schema: "+firstViolation(err))
+			bad(name, keywordViolation(err))
 			continue
 		}
 		plan.plain[name] = raw
@@ -223,17 +223,6 @@ func (p *configPlan) merge(current json.RawMessage) (json.RawMessage, error) {
 		}
 	}
 	return json.Marshal(cfg)
-}
-
-func firstViolation(err error) string {
-	if v := violations(err); len(v) > 0 {
-		fe := v[0]
-		if fe.Path == "/" {
-			return fe.Message
-		}
-		return fe.Path + ": " + fe.Message
-	}
-	return "invalid value"
 }
 
 func joinProblems(problems []switchboard.FieldError) string {

@@ -87,6 +87,12 @@ func (p *parser) manifest(raw []byte) *Manifest {
 		p.fail("", "manifest is larger than %d bytes", MaxManifestBytes)
 		return nil
 	}
+	if json.Valid(raw) {
+		if err := checkJSON(raw); err != nil {
+			p.fail("", "%s", err)
+			return nil
+		}
+	}
 	fields, ok := p.object("", raw)
 	if !ok {
 		return nil
@@ -273,6 +279,10 @@ func (p *parser) actions(path string, raw json.RawMessage) []ActionSpec {
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
 		p.fail(path, "must be an array of actions")
+		return nil
+	}
+	if len(items) > MaxActions {
+		p.fail(path, "at most %d actions, not %d", MaxActions, len(items))
 		return nil
 	}
 	out := make([]ActionSpec, len(items))

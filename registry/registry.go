@@ -51,6 +51,11 @@ type Registry struct {
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]struct{}
+
+	// parsed caches uploaded manifests by the hash of their bytes, so that
+	// listing the catalog does not parse each of them every time.
+	parsedMu sync.Mutex
+	parsed   map[[32]byte]Entry
 }
 
 // New returns a registry with the installed set loaded from the store.
@@ -76,6 +81,7 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 		static:   map[string]Entry{},
 		compiled: map[[32]byte]*compiledManifest{},
 		subs:     map[chan struct{}]struct{}{},
+		parsed:   map[[32]byte]Entry{},
 	}
 	for _, e := range cfg.Builtin {
 		r.static[e.Manifest.AppID] = e
@@ -110,7 +116,7 @@ func (r *Registry) Catalog(ctx context.Context) ([]Entry, error) {
 		return nil, fmt.Errorf("read catalog: %w", err)
 	}
 	for _, u := range uploaded {
-		e, err := newEntry(u.Manifest, SourceUploaded, "")
+		e, err := r.uploadedEntry(u.Manifest)
 		if err != nil {
 			r.log.WarnContext(ctx, "uploaded manifest no longer parses",
 				slog.String(logkey.Integration, u.AppID), slog.Any(logkey.Err, err))
@@ -124,6 +130,28 @@ func (r *Registry) Catalog(ctx context.Context) ([]Entry, error) {
 	}
 	slices.SortFunc(out, func(a, b Entry) int { return cmpString(a.Manifest.AppID, b.Manifest.AppID) })
 	return out, nil
+}
+
+// uploadedEntry parses an uploaded manifest, once per distinct content.
+func (r *Registry) uploadedEntry(raw []byte) (Entry, error) {
+	key := manifestKey(raw)
+	r.parsedMu.Lock()
+	e, ok := r.parsed[key]
+	r.parsedMu.Unlock()
+	if ok {
+		return e, nil
+	}
+	e, err := newEntry(raw, SourceUploaded, "")
+	if err != nil {
+		return Entry{}, err
+	}
+	r.parsedMu.Lock()
+	if len(r.parsed) >= 1024 {
+		clear(r.parsed)
+	}
+	r.parsed[key] = e
+	r.parsedMu.Unlock()
+	return e, nil
 }
 
 // CatalogEntry returns the catalog's entry for appID, or CodeNotFound.

@@ -42,10 +42,15 @@ func CompileSchema(raw json.RawMessage) (*jsonschema.Schema, error) {
 }
 
 // DecodeInput decodes an action's input, keeping numbers exact. An empty
-// input is the empty object.
+// input is the empty object. Invalid UTF-8, nesting deeper than [MaxDepth],
+// a key given twice and numbers beyond float64 are refused before any
+// schema sees them, as *switchboard.Error with CodeInvalidInput.
 func DecodeInput(raw []byte) (any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return map[string]any{}, nil
+	}
+	if err := checkJSON(raw); err != nil {
+		return nil, switchboard.Errorf(switchboard.CodeInvalidInput, "input is invalid: %s", err)
 	}
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
@@ -137,6 +142,49 @@ func firstPerPath(v []switchboard.FieldError) []switchboard.FieldError {
 		}
 	}
 	return out
+}
+
+// refCycle reports whether a validation error comes from a schema whose
+// references loop, which no input can satisfy.
+func refCycle(err error) bool {
+	ve, ok := errors.AsType[*jsonschema.ValidationError](err)
+	if !ok {
+		return false
+	}
+	if _, ok := ve.ErrorKind.(*kind.RefCycle); ok {
+		return true
+	}
+	for _, c := range ve.Causes {
+		if refCycle(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// keywordViolation describes the first schema violation of err by the
+// keyword that failed, never by the value, for values that may be
+// confidential (plain config).
+func keywordViolation(err error) string {
+	ve, ok := errors.AsType[*jsonschema.ValidationError](err)
+	for ok && len(ve.Causes) > 0 {
+		ve = ve.Causes[0]
+	}
+	if !ok {
+		return "does not match its schema"
+	}
+	if k, isType := ve.ErrorKind.(*kind.Type); isType {
+		return "want " + strings.Join(k.Want, " or ")
+	}
+	kw := strings.Join(ve.ErrorKind.KeywordPath(), "/")
+	if kw == "" {
+		return "does not match its schema"
+	}
+	at := pointer(ve.InstanceLocation)
+	if at == "/" {
+		return "does not satisfy its schema's " + kw
+	}
+	return at + " does not satisfy its schema's " + kw
 }
 
 // english renders schema violations; it is never written after init.

@@ -228,8 +228,10 @@ func (v *validator) objectSchema(path string, raw json.RawMessage) map[string]bo
 	if shape.Type != nil && shape.Type != "object" {
 		v.fail(path+".type", "must be \"object\": tools take an object of arguments")
 	}
-	if _, err := CompileSchema(raw); err != nil {
+	if sch, err := CompileSchema(raw); err != nil {
 		v.schemaProblem(path, err)
+	} else if refCycle(sch.Validate(map[string]any{})) {
+		v.fail(path, "the schema refers to itself in a loop ($ref cycle)")
 	}
 	if shape.Properties == nil {
 		return nil
@@ -291,8 +293,14 @@ func (v *validator) bodyless(path string, spec *RequestSpec) {
 // request could send.
 func (v *validator) headerNames(path string, spec *RequestSpec) {
 	for _, name := range sortedNames(spec.Headers) {
-		if !validHeaderName(name) {
+		switch {
+		case !validHeaderName(name):
 			v.fail(path+".headers."+name, "%q is not a valid HTTP header name", name)
+		case slices.Contains(transportHeaders, http.CanonicalHeaderKey(name)):
+			v.fail(path+".headers."+name, "%s is set by the HTTP client and cannot be given", name)
+		case http.CanonicalHeaderKey(name) == "Authorization":
+			v.fail(path+".headers."+name, "put credentials in request.auth, "+
+				"so that they are never sent across a redirect")
 		}
 	}
 	if a := spec.Auth; a != nil && a.Header != nil && a.Header.Name != "" &&
@@ -300,6 +308,11 @@ func (v *validator) headerNames(path string, spec *RequestSpec) {
 		v.fail(path+".auth.header.name", "%q is not a valid HTTP header name", a.Header.Name)
 	}
 }
+
+// transportHeaders are managed by the HTTP client; a manifest setting them
+// would be ignored or would break the request.
+var transportHeaders = []string{"Host", "Content-Length", "Transfer-Encoding", "Connection",
+	"Upgrade", "Te", "Trailer", "Keep-Alive", "Proxy-Connection"}
 
 // validHeaderName reports whether s is an HTTP token (RFC 9110, section
 // 5.6.2): one or more visible ASCII characters other than delimiters.

@@ -127,8 +127,15 @@ func (a *app) openStore(ctx context.Context, e *env) (master []byte, freshDB boo
 		return master, false, nil
 	}
 	path := filepath.Join(cfg.dataDir, dbFile)
-	_, statErr := os.Stat(path)
+	fi, statErr := os.Stat(path)
 	freshDB = errors.Is(statErr, fs.ErrNotExist)
+	if statErr == nil && fi.Size() == 0 && envKey == "" && fileExists(filepath.Join(cfg.dataDir, masterKeyFile)) {
+		// An emptied database next to an existing key is a lost store, not
+		// a new one: starting afresh would hide the loss.
+		return nil, false, fmt.Errorf("%s is empty but %s exists: the database was lost or "+
+			"truncated; restore it from your backup (or remove both files to start anew)",
+			path, filepath.Join(cfg.dataDir, masterKeyFile))
+	}
 	if envKey != "" {
 		if master, err = vault.ParseMasterKey(envKey); err != nil {
 			return nil, false, fmt.Errorf("SWITCHBOARD_MASTER_KEY: %w", err)
@@ -214,6 +221,11 @@ func (a *app) bootstrap(ctx context.Context) error {
 	a.log.WarnContext(ctx, "admin key created: it opens every API; keep it secret",
 		slog.String(logkey.File, path))
 	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // writeSecretFile replaces path with data, readable by its owner only.

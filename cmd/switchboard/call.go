@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/switchboard-dev/switchboard/executor"
 )
@@ -26,7 +27,8 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	if len(args) < 2 || len(args) > 3 {
 		return usagef("%s", callUsage)
 	}
-	token := e.getenv("SWITCHBOARD_TOKEN")
+	// A key pasted with a newline or spaces around it is still the key.
+	token := strings.TrimSpace(e.getenv("SWITCHBOARD_TOKEN"))
 	if token == "" {
 		return errors.New("SWITCHBOARD_TOKEN is not set: call runs as the principal of a " +
 			"Switchboard key (the first one is in <data>/admin.token)")

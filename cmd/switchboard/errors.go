@@ -30,7 +30,8 @@ func reportError(w io.Writer, err error) {
 		return
 	}
 	if e, ok := errors.AsType[*switchboard.Error](err); ok {
-		fmt.Fprintf(w, "switchboard: %s (%s)\n", e.Message, e.Code)
+		// err.Error() keeps what wrapped the error, such as a file name.
+		fmt.Fprintf(w, "switchboard: %s (%s)\n", err.Error(), e.Code)
 		if e.Code == switchboard.CodeInternal && e.Cause != nil {
 			// The operator at the terminal is the one to act on the cause.
 			fmt.Fprintf(w, "  cause: %v\n", e.Cause)

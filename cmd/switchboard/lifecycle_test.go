@@ -242,3 +242,32 @@ func TestSecretChangeReachesRunningServer(t *testing.T) {
 		return status == 200 && fake.last(t).Auth == "Bearer "+next
 	})
 }
+
+// TestLostDatabaseRefuses: an emptied database next to its master key is
+// refused, not silently replaced by a new installation.
+func TestLostDatabaseRefuses(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	in.mustCLI("", "migrate")
+	key := in.adminKey()
+	require.NoError(t, os.Truncate(filepath.Join(in.data, "switchboard.db"), 0))
+	_, err := in.cli("", "serve", "--addr", freePort(t))
+	require.ErrorContains(t, err, "is empty but")
+	require.Equal(t, key, in.adminKey(), "the admin key file is untouched")
+}
+
+// TestTokenWhitespaceAndCatalogErrors: a key pasted with a newline works;
+// a bad catalog file is named in the error.
+func TestTokenWhitespaceAndCatalogErrors(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	in.mustCLI("", "migrate")
+	in.mustCLI("", "deploy", "slack")
+	_, err := in.withEnv("SWITCHBOARD_TOKEN="+in.adminKey()+"\n").cli("", "call", "slack", "send_message", `{}`)
+	require.ErrorContains(t, err, "/channel: required", "authenticated, then refused for its input")
+
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "manifest.json"), []byte("{\n"), 0o644))
+	_, err = in.cli("", "deploy", "--catalog", dir, "slack")
+	require.ErrorContains(t, err, filepath.Join(dir, "manifest.json"))
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/switchboard-dev/switchboard"
@@ -21,7 +22,8 @@ func cmdMCP(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	token := e.getenv("SWITCHBOARD_TOKEN")
+	// A key pasted with a newline or spaces around it is still the key.
+	token := strings.TrimSpace(e.getenv("SWITCHBOARD_TOKEN"))
 	if token == "" {
 		return errors.New("SWITCHBOARD_TOKEN is not set: give the MCP client a Switchboard key " +
 			"(the first one is in <data>/admin.token) in its environment")

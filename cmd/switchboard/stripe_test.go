@@ -69,11 +69,6 @@ func goEnv(t *testing.T, name string) string {
 	return string(out)
 }
 
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
-}
-
 // TestStripeAgainstStripeMock runs the Stripe example against stripe-mock,
 // an independent mock of Stripe's API. It keeps no state, so the test
 // checks shapes, not round trips.
