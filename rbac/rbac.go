@@ -1,0 +1,163 @@
+package rbac
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/internal/logkey"
+)
+
+// Config configures an [Authorizer]. Store is required; the zero value of
+// every other field works.
+type Config struct {
+	Store Store
+	// Logger receives lifecycle events; nil discards them.
+	Logger *slog.Logger
+	// Now stamps roles and assignments; nil is time.Now.
+	Now func() time.Time
+}
+
+// Authorizer decides what principals may do, and manages the roles and
+// assignments that decide it. It keeps an immutable model of every role
+// and assignment in memory, so that a check never reads the store. It is
+// safe for concurrent use.
+type Authorizer struct {
+	store Store
+	log   *slog.Logger
+	now   func() time.Time
+
+	model     atomic.Pointer[model]
+	refreshMu sync.Mutex // one load at a time, so an older never replaces a newer
+	writeMu   sync.Mutex // one validate-write-reload of this process at a time
+}
+
+// New returns an Authorizer with roles and assignments loaded from
+// cfg.Store.
+func New(ctx context.Context, cfg Config) (*Authorizer, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("rbac: Store is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	a := &Authorizer{store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	if err := a.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	m := a.model.Load()
+	a.log.InfoContext(ctx, "roles loaded",
+		slog.Int(logkey.Count, len(m.names)))
+	return a, nil
+}
+
+// Refresh reloads roles and assignments from the store. Call it when the
+// change feed moved: another process may have changed them. Checks made
+// while it runs use the model before it; a failed Refresh keeps that model.
+func (a *Authorizer) Refresh(ctx context.Context) error {
+	a.refreshMu.Lock()
+	defer a.refreshMu.Unlock()
+
+	roles, err := a.store.Roles(ctx)
+	if err != nil {
+		return fmt.Errorf("load roles: %w", err)
+	}
+	assigned, err := a.store.Assignments(ctx, "")
+	if err != nil {
+		return fmt.Errorf("load role assignments: %w", err)
+	}
+	a.model.Store(build(roles, assigned, a.log))
+	return nil
+}
+
+// claimsKey is the context key of roles claimed by an external token.
+type claimsKey struct{}
+
+// WithClaimedRoles returns a context carrying roles that an external token
+// (a JWT of the deployment's login) claims for its principal. Checks made
+// with it grant the permissions of those roles in addition to the
+// principal's assigned ones; names of roles that do not exist are ignored.
+// Only the code that verified the token may call it.
+func WithClaimedRoles(ctx context.Context, roles []string) context.Context {
+	return context.WithValue(ctx, claimsKey{}, slices.Clone(roles))
+}
+
+func claimedRoles(ctx context.Context) []string {
+	roles, _ := ctx.Value(claimsKey{}).([]string)
+	return roles
+}
+
+// Authorize returns nil when p holds permission, through its assigned
+// roles or the roles ctx claims for it (see [WithClaimedRoles]), and
+// otherwise a *switchboard.Error with CodeForbidden whose Permission is
+// permission. The operator holds every permission; the zero principal
+// none. It reads no store and allocates nothing when p is allowed.
+func (a *Authorizer) Authorize(
+	ctx context.Context, p switchboard.Principal, permission string,
+) error {
+	if a.Allowed(ctx, p, permission) {
+		return nil
+	}
+	e := switchboard.Errorf(switchboard.CodeForbidden,
+		"%s lacks the permission %s: an administrator can grant it", describe(p), permission)
+	e.Permission = permission
+	return e
+}
+
+func describe(p switchboard.Principal) string {
+	if p.IsZero() {
+		return "an unidentified caller"
+	}
+	return p.String()
+}
+
+// Allowed reports whether p holds the permission key, as [Authorizer.Authorize]
+// decides.
+func (a *Authorizer) Allowed(ctx context.Context, p switchboard.Principal, key string) bool {
+	if p == switchboard.Operator {
+		return true
+	}
+	if p.IsZero() {
+		return false
+	}
+	m := a.model.Load()
+	if m.principalSet(p).allows(key) {
+		return true
+	}
+	for _, name := range claimedRoles(ctx) {
+		if s := m.sets[name]; s != nil && s.allows(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// Permissions returns the patterns p holds, through its assigned roles,
+// the roles they inherit and the roles ctx claims for it, sorted and
+// without duplicates. The operator holds "*"; the zero principal nothing.
+func (a *Authorizer) Permissions(ctx context.Context, p switchboard.Principal) []string {
+	if p == switchboard.Operator {
+		return []string{Wildcard}
+	}
+	if p.IsZero() {
+		return nil
+	}
+	m := a.model.Load()
+	out := slices.Clone(m.principalSet(p).patterns)
+	for _, name := range claimedRoles(ctx) {
+		if s := m.sets[name]; s != nil {
+			out = append(out, s.patterns...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Clip(slices.Compact(out))
+}
