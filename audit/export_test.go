@@ -1,0 +1,194 @@
+package audit
+
+import (
+	"cmp"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"slices"
+	"sync"
+
+	"github.com/switchboard-dev/switchboard"
+)
+
+// Test-only access to internals, for the external tests.
+
+// Pending returns how many entries wait for the writer.
+func (l *Log) Pending() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	if l.open != nil {
+		n = len(l.open.entries)
+	}
+	for _, b := range l.ready {
+		n += len(b.entries)
+	}
+	return n
+}
+
+// HashEntry returns e's hash under the chain key derived from seed.
+func HashEntry(seed []byte, e Entry) string {
+	return entryHash(hmac.New(sha256.New, derive(seed, labelChain)), &e)
+}
+
+// Canonical exposes canonical.
+func Canonical(b []byte) ([]byte, bool) { return canonical(b) }
+
+// FormatID and ParseID expose the id format.
+var (
+	FormatID = formatID
+	ParseID  = parseID
+)
+
+// MemVault is an in-memory Vault.
+type MemVault struct {
+	mu      sync.Mutex
+	secrets map[string][]byte
+	// GetErr, when set, is returned by every Get.
+	GetErr error
+}
+
+// Get returns a copy of the value of scope/name, or CodeNotFound.
+func (v *MemVault) Get(_ context.Context, scope, name string) ([]byte, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.GetErr != nil {
+		return nil, v.GetErr
+	}
+	b, ok := v.secrets[scope+"/"+name]
+	if !ok {
+		return nil, switchboard.Errorf(switchboard.CodeNotFound, "secret %s is not set", name)
+	}
+	return slices.Clone(b), nil
+}
+
+// Put stores a copy of plaintext as scope/name.
+func (v *MemVault) Put(_ context.Context, scope, name string, plaintext []byte) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.secrets == nil {
+		v.secrets = map[string][]byte{}
+	}
+	v.secrets[scope+"/"+name] = slices.Clone(plaintext)
+	return nil
+}
+
+// Len returns how many secrets v holds.
+func (v *MemVault) Len() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.secrets)
+}
+
+// MemStore is an in-memory Store of chains, with hooks; QueryAudit is not
+// supported. Its zero value is empty and ready.
+type MemStore struct {
+	mu      sync.Mutex
+	chains  map[string][]Entry
+	heads   map[string]ChainHead
+	commits int
+
+	// Before, when set, runs before each append; an error fails it and
+	// nothing is written.
+	Before func(ctx context.Context, batch []Entry) error
+	// After, when set, runs after each append has been written; an error
+	// is returned although the entries stay.
+	After func(ctx context.Context, batch []Entry) error
+}
+
+// AppendAudit appends batch after checking the head, as stores do.
+func (s *MemStore) AppendAudit(ctx context.Context, batch []Entry) error {
+	if s.Before != nil {
+		if err := s.Before(ctx, batch); err != nil {
+			return err
+		}
+	}
+	if err := s.append(batch); err != nil {
+		return err
+	}
+	if s.After != nil {
+		return s.After(ctx, batch)
+	}
+	return nil
+}
+
+func (s *MemStore) append(batch []Entry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first, last := batch[0], batch[len(batch)-1]
+	if h := s.heads[first.Chain]; h.LastSeq != first.Seq-1 || h.LastHash != first.PrevHash {
+		return switchboard.Errorf(switchboard.CodeConflict, "chain moved")
+	}
+	if s.chains == nil {
+		s.chains, s.heads = map[string][]Entry{}, map[string]ChainHead{}
+	}
+	s.chains[first.Chain] = append(s.chains[first.Chain], batch...)
+	s.heads[first.Chain] = ChainHead{Chain: last.Chain, LastSeq: last.Seq, LastHash: last.Hash}
+	s.commits++
+	return nil
+}
+
+// Commits returns how many appends were written.
+func (s *MemStore) Commits() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commits
+}
+
+// Entries returns a copy of chain's entries.
+func (s *MemStore) Entries(chain string) []Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.chains[chain])
+}
+
+// Edit applies fn to the entry at index i of chain, as someone with access
+// to the database could.
+func (s *MemStore) Edit(chain string, i int, fn func(e *Entry)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(&s.chains[chain][i])
+}
+
+// DropHead deletes chain's head row.
+func (s *MemStore) DropHead(chain string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.heads, chain)
+}
+
+// AuditHeads returns every head, and chains with entries but no head.
+func (s *MemStore) AuditHeads(context.Context) ([]ChainHead, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var hs []ChainHead
+	for c := range s.chains {
+		h, ok := s.heads[c]
+		if !ok {
+			h = ChainHead{Chain: c}
+		}
+		hs = append(hs, h)
+	}
+	slices.SortFunc(hs, func(a, b ChainHead) int { return cmp.Compare(a.Chain, b.Chain) })
+	return hs, nil
+}
+
+// AuditChain returns up to limit entries of chain after afterSeq.
+func (s *MemStore) AuditChain(_ context.Context, chain string, afterSeq int64,
+	limit int) ([]Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Entry
+	for _, e := range s.chains[chain] {
+		if e.Seq > afterSeq && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// QueryAudit is not supported.
+func (s *MemStore) QueryAudit(context.Context, Filter) ([]Entry, error) {
+	panic("MemStore does not query")
+}

@@ -1,0 +1,151 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
+)
+
+var _ audit.Store = (*DB)(nil)
+
+// AppendAudit inserts entries, all of one chain with consecutive Seq, and
+// moves the chain's head to the last of them, in one transaction, provided
+// the head stored is the first entry's predecessor; otherwise it writes
+// nothing and returns CodeConflict. The statements travel in one round trip.
+// It records no change in the feed.
+func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	const op = "append audit entries"
+	first, last := entries[0], entries[len(entries)-1]
+
+	b := &pgx.Batch{}
+	b.Queue(qAdvanceAuditHead, last.Chain, last.Seq, last.Hash, first.Seq-1, first.PrevHash).
+		Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() == 0 {
+				return switchboard.Errorf(switchboard.CodeConflict,
+					"audit chain %s does not end at seq %d", first.Chain, first.Seq-1)
+			}
+			return nil
+		})
+	for i := range entries {
+		e := &entries[i]
+		detail, err := encodeDetail(e.Detail)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		b.Queue(qInsertAudit, e.Chain, e.Seq, e.ID, utc(e.Time), e.Actor, e.OnBehalfOf,
+			string(e.Surface), string(e.Event), e.Integration, e.Action, string(e.Outcome),
+			string(e.ErrorCode), int64(e.Latency), e.RequestID, e.InputMAC, detail,
+			e.PrevHash, e.Hash)
+	}
+	return db.inTx(ctx, op, func(tx pgx.Tx) error {
+		err := tx.SendBatch(ctx, b).Close()
+		if switchboard.ErrorCode(err) == switchboard.CodeConflict {
+			return err
+		}
+		return translate(err, op, "audit entry")
+	})
+}
+
+// AuditHeads returns the head of every chain, ordered by chain; a chain
+// with entries but no head row has LastSeq 0.
+func (db *DB) AuditHeads(ctx context.Context) ([]audit.ChainHead, error) {
+	const op = "list audit heads"
+	rows, err := db.pool.Query(ctx, qAuditHeads)
+	if err != nil {
+		return nil, translate(err, op, "audit chain")
+	}
+	heads, err := pgx.AppendRows([]audit.ChainHead(nil), rows,
+		func(row pgx.CollectableRow) (audit.ChainHead, error) {
+			var h audit.ChainHead
+			err := row.Scan(&h.Chain, &h.LastSeq, &h.LastHash)
+			return h, err
+		})
+	if err != nil {
+		return nil, translate(err, op, "audit chain")
+	}
+	return heads, nil
+}
+
+// AuditChain returns up to limit entries of chain after afterSeq, in order
+// of Seq.
+func (db *DB) AuditChain(ctx context.Context, chain string, afterSeq int64,
+	limit int) ([]audit.Entry, error) {
+	if limit <= 0 {
+		return nil, errors.New("read audit chain: limit must be positive")
+	}
+	return db.auditEntries(ctx, "read audit chain", qAuditChain, chain, afterSeq, limit)
+}
+
+// QueryAudit returns up to f.Limit entries matching f, newest first, or
+// oldest first when f.Oldest is set.
+func (db *DB) QueryAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
+	if f.Limit <= 0 {
+		return nil, errors.New("query audit: limit must be positive")
+	}
+	q, args := auditQuery(f)
+	return db.auditEntries(ctx, "query audit", q, args...)
+}
+
+func (db *DB) auditEntries(ctx context.Context, op, q string, args ...any) ([]audit.Entry,
+	error) {
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, translate(err, op, "audit entry")
+	}
+	entries, err := pgx.AppendRows([]audit.Entry(nil), rows, scanAudit)
+	if err != nil {
+		return nil, translate(err, op, "audit entry")
+	}
+	return entries, nil
+}
+
+func scanAudit(row pgx.CollectableRow) (audit.Entry, error) {
+	var e audit.Entry
+	var latency int64
+	var surface, event, outcome, code, detail string
+	err := row.Scan(&e.Chain, &e.Seq, &e.ID, &e.Time, &e.Actor, &e.OnBehalfOf, &surface,
+		&event, &e.Integration, &e.Action, &outcome, &code, &latency, &e.RequestID,
+		&e.InputMAC, &detail, &e.PrevHash, &e.Hash)
+	if err != nil {
+		return e, err
+	}
+	e.Time, e.Latency = e.Time.UTC(), time.Duration(latency)
+	e.Surface, e.Event, e.Outcome = audit.Surface(surface), audit.Event(event),
+		audit.Outcome(outcome)
+	e.ErrorCode = switchboard.Code(code)
+	e.Detail, err = decodeDetail(detail)
+	return e, err
+}
+
+// encodeDetail is how an entry's detail is stored: a JSON object, "{}" when
+// empty.
+func encodeDetail(d map[string]string) (string, error) {
+	if len(d) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+// decodeDetail reads a stored detail; an empty one is nil.
+func decodeDetail(s string) (map[string]string, error) {
+	var d map[string]string
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return nil, fmt.Errorf("audit detail: %w", err)
+	}
+	if len(d) == 0 {
+		return nil, nil
+	}
+	return d, nil
+}
