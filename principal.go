@@ -2,7 +2,6 @@ package switchboard
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -28,10 +27,18 @@ type Principal struct {
 // Operator is the principal of administrative CLI commands.
 var Operator = Principal{Kind: KindOperator, ID: "cli"}
 
-var principalID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$`)
+// MaxPrincipalID is the greatest length of a principal's id, in bytes.
+const MaxPrincipalID = 256
 
-// ParsePrincipal parses "kind:id". The id is 1 to 128 characters of letters,
-// digits and ._@+- starting with a letter or digit.
+// ParsePrincipal parses "kind:id", where kind is user, agent or app.
+//
+// The id is 1 to [MaxPrincipalID] characters of printable ASCII other than
+// space, "/", "?", "#" and "%": that is, bytes 0x21 to 0x7E but those four.
+// It takes external subjects as they come ("auth0|6543", an email address,
+// a UUID, "google-oauth2|1"), and may itself hold ":" (only the first colon
+// separates kind from id). The four exclusions keep a principal one path
+// segment of a URL once escaped, with nothing a router or a second
+// unescaping could read differently.
 func ParsePrincipal(s string) (Principal, error) {
 	kind, id, ok := strings.Cut(s, ":")
 	if !ok {
@@ -42,10 +49,28 @@ func ParsePrincipal(s string) (Principal, error) {
 	default:
 		return Principal{}, fmt.Errorf("principal %q: kind must be user, agent or app", s)
 	}
-	if !principalID.MatchString(id) {
-		return Principal{}, fmt.Errorf("principal %q: id must be 1-128 letters, digits or ._@+-", s)
+	if err := checkPrincipalID(id); err != nil {
+		return Principal{}, fmt.Errorf("principal %q: %w", s, err)
 	}
 	return Principal{Kind: Kind(kind), ID: id}, nil
+}
+
+// ValidPrincipalID reports whether id may be the id of a principal, as
+// [ParsePrincipal] decides.
+func ValidPrincipalID(id string) bool { return checkPrincipalID(id) == nil }
+
+func checkPrincipalID(id string) error {
+	if id == "" || len(id) > MaxPrincipalID {
+		return fmt.Errorf("id must be 1-%d characters", MaxPrincipalID)
+	}
+	for i := range len(id) {
+		c := id[i]
+		if c <= ' ' || c > '~' || c == '/' || c == '?' || c == '#' || c == '%' {
+			return fmt.Errorf(
+				"id must be printable ASCII without spaces, /, ?, # or %%")
+		}
+	}
+	return nil
 }
 
 // String returns "kind:id", or "" for the zero Principal.

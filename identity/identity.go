@@ -1,10 +1,3 @@
-// Package identity turns a bearer token into the [switchboard.Principal]
-// that presented it.
-//
-// API keys are "sbk_" followed by 32 random bytes in unpadded base64url. The
-// store holds only their SHA-256, so a stolen database yields no usable key;
-// a key is shown once, when it is created. The first start of an empty store
-// creates the administrator's key.
 package identity
 
 import (
@@ -13,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +15,6 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
-	"github.com/switchboard-dev/switchboard/internal/logkey"
 )
 
 // KeyPrefix starts every API key.
@@ -32,65 +23,80 @@ const KeyPrefix = "sbk_"
 // Admin is the principal of the key created on first start.
 var Admin = switchboard.Principal{Kind: switchboard.KindUser, ID: "admin"}
 
+// How a [Caller] authenticated.
+const (
+	ViaAPIKey = "api_key"
+	ViaJWT    = "jwt"
+)
+
 // keyLen is the length of an API key: prefix and 43 base64url characters.
 var keyLen = len(KeyPrefix) + base64.RawURLEncoding.EncodedLen(32)
 
-// Config configures an [Authenticator]. Store is required.
+// Config configures an [Authenticator]. Store is required; the zero value
+// of every other field works.
 type Config struct {
-	Store  Store
-	Rand   io.Reader
-	Now    func() time.Time
+	// Store keeps the API keys.
+	Store Store
+	// Rand makes new keys; nil is crypto/rand.
+	Rand io.Reader
+	// Now is the clock of key creation, last use and token lifetimes; nil
+	// is time.Now.
+	Now func() time.Time
+	// Logger receives key events and warnings about issuers; nil discards
+	// them. No token or secret is ever logged.
 	Logger *slog.Logger
+	// JWT says which external tokens are accepted; the zero value accepts
+	// none.
+	JWT JWTConfig
 }
 
-// Authenticator checks bearer tokens.
+// Caller is who presented a token, and how.
+type Caller struct {
+	// Principal is the authenticated principal.
+	Principal switchboard.Principal
+	// Roles are the roles an external token claims for Principal (see
+	// [JWTConfig.RolesClaim]); nil for an API key. They are names only:
+	// authorization ignores names of roles that do not exist.
+	Roles []string
+	// Via is [ViaAPIKey] or [ViaJWT].
+	Via string
+	// KeyID is the id of the API key, for ViaAPIKey.
+	KeyID string
+	// Issuer is the token's issuer (its iss claim), for ViaJWT.
+	Issuer string
+}
+
+// Authenticator checks bearer tokens and manages API keys. It is safe for
+// concurrent use.
 type Authenticator struct {
 	store Store
 	rand  io.Reader
 	now   func() time.Time
 	log   *slog.Logger
+	jwt   *jwtVerifier // nil when no external token is accepted
 
-	// keys caches the principals of keys found by hash, so that a request
-	// does not read the store for a key it has seen; [Authenticator.Flush]
-	// empties it when the change feed moves. Unknown keys are never cached.
+	// keys caches the keys found by hash, so that a request does not read
+	// the store for a key it has seen; [Authenticator.Flush] empties it
+	// when the change feed moves. Unknown keys are never cached.
 	mu   sync.Mutex
 	gen  uint64
-	keys map[[sha256.Size]byte]switchboard.Principal
+	keys map[[sha256.Size]byte]cachedKey
+
+	uses lastUses
+}
+
+// cachedKey is what a request needs of a key found by hash.
+type cachedKey struct {
+	id string
+	p  switchboard.Principal
 }
 
 // maxCachedKeys bounds the key cache; reaching it starts it afresh.
 const maxCachedKeys = 10000
 
-// Flush forgets every cached key, so that the next request with each is
-// checked against the store. Call it when the change feed moved: a key may
-// have been revoked by another process.
-func (a *Authenticator) Flush() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.gen++
-	a.keys = nil
-}
-
-func (a *Authenticator) cached(sum [sha256.Size]byte) (switchboard.Principal, bool, uint64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	p, ok := a.keys[sum]
-	return p, ok, a.gen
-}
-
-func (a *Authenticator) remember(sum [sha256.Size]byte, p switchboard.Principal, gen uint64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if gen != a.gen {
-		return
-	}
-	if a.keys == nil || len(a.keys) >= maxCachedKeys {
-		a.keys = map[[sha256.Size]byte]switchboard.Principal{}
-	}
-	a.keys[sum] = p
-}
-
-// New returns an Authenticator.
+// New returns an Authenticator, or an error naming the first field of cfg
+// that is invalid. It contacts no issuer: discovery happens on the first
+// token of each (see [Authenticator.DiscoverIssuers] to do it at start).
 func New(cfg Config) (*Authenticator, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("identity: Store is required")
@@ -104,81 +110,117 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Authenticator{store: cfg.Store, rand: cfg.Rand, now: cfg.Now, log: cfg.Logger}, nil
+	v, err := newJWTVerifier(cfg.JWT, cfg.Now, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	return &Authenticator{store: cfg.Store, rand: cfg.Rand, now: cfg.Now,
+		log: cfg.Logger, jwt: v}, nil
 }
 
-// Authenticate returns the principal of token. Any failure is a
-// *switchboard.Error with CodeUnauthenticated that says nothing about which
-// keys exist; the token is never logged or echoed.
-func (a *Authenticator) Authenticate(ctx context.Context, token string) (switchboard.Principal, error) {
-	if token == "" {
-		return switchboard.Principal{}, unauthenticated("a bearer token is required")
+// Flush forgets every cached key, so that the next request with each is
+// checked against the store. Call it when the change feed moved: a key may
+// have been revoked by another process.
+func (a *Authenticator) Flush() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.gen++
+	a.keys = nil
+}
+
+func (a *Authenticator) cached(sum [sha256.Size]byte) (cachedKey, bool, uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k, ok := a.keys[sum]
+	return k, ok, a.gen
+}
+
+// remember caches k unless the cache was flushed since gen was read: the
+// store may have answered before a revocation that the flush announced.
+func (a *Authenticator) remember(sum [sha256.Size]byte, k cachedKey, gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if gen != a.gen {
+		return
 	}
-	if !strings.HasPrefix(token, KeyPrefix) || len(token) != keyLen {
-		return switchboard.Principal{}, unauthenticated("the bearer token is not a valid Switchboard key")
+	if a.keys == nil || len(a.keys) >= maxCachedKeys {
+		a.keys = map[[sha256.Size]byte]cachedKey{}
+	}
+	a.keys[sum] = k
+}
+
+// AuthenticateRequest returns the caller that presented token: an API key
+// ("sbk_..."), or a JWT of a configured issuer (three dot-separated parts).
+// A refused token is a *switchboard.Error with CodeUnauthenticated whose
+// message says why without saying which keys exist; a fault of the store is
+// an internal error. The token is never logged or echoed.
+func (a *Authenticator) AuthenticateRequest(ctx context.Context, token string) (Caller, error) {
+	switch {
+	case token == "":
+		return Caller{}, unauthenticated("a bearer token is required")
+	case strings.HasPrefix(token, KeyPrefix):
+		return a.authenticateKey(ctx, token)
+	case strings.Count(token, ".") == 2:
+		if a.jwt == nil {
+			return Caller{}, unauthenticated("the bearer token is a JWT, but this server " +
+				"trusts no token issuer: use a Switchboard API key")
+		}
+		return a.jwt.verify(ctx, token)
+	default:
+		return Caller{}, invalidKey()
+	}
+}
+
+// Authenticate returns the principal of token, as
+// [Authenticator.AuthenticateRequest] decides; it drops the roles a JWT
+// claims.
+func (a *Authenticator) Authenticate(
+	ctx context.Context, token string,
+) (switchboard.Principal, error) {
+	c, err := a.AuthenticateRequest(ctx, token)
+	return c.Principal, err
+}
+
+func (a *Authenticator) authenticateKey(ctx context.Context, token string) (Caller, error) {
+	if len(token) != keyLen {
+		return Caller{}, invalidKey()
 	}
 	sum := sha256.Sum256([]byte(token))
-	p, ok, gen := a.cached(sum)
-	if ok {
-		return p, nil
+	k, ok, gen := a.cached(sum)
+	if !ok {
+		var err error
+		if k, err = a.lookUp(ctx, sum); err != nil {
+			return Caller{}, err
+		}
+		a.remember(sum, k, gen)
 	}
+	a.noteUse(ctx, k.id)
+	return Caller{Principal: k.p, Via: ViaAPIKey, KeyID: k.id}, nil
+}
+
+// lookUp reads the key whose hash is sum from the store.
+func (a *Authenticator) lookUp(ctx context.Context, sum [sha256.Size]byte) (cachedKey, error) {
 	k, err := a.store.APIKeyByHash(ctx, sum[:])
 	if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
-		return switchboard.Principal{}, unauthenticated("the bearer token is not a valid Switchboard key")
+		return cachedKey{}, invalidKey()
 	}
 	if err != nil {
-		return switchboard.Principal{}, fmt.Errorf("look up api key: %w", err)
+		return cachedKey{}, fmt.Errorf("look up api key: %w", err)
 	}
 	// The lookup was by hash; comparing again in constant time keeps a
 	// store that matched loosely from letting a wrong key through.
 	if subtle.ConstantTimeCompare(k.Hash, sum[:]) != 1 {
-		return switchboard.Principal{}, unauthenticated("the bearer token is not a valid Switchboard key")
+		return cachedKey{}, invalidKey()
 	}
-	p, err = switchboard.ParsePrincipal(k.Principal)
+	p, err := switchboard.ParsePrincipal(k.Principal)
 	if err != nil {
-		return switchboard.Principal{}, fmt.Errorf("api key %s: %w", k.ID, err)
+		return cachedKey{}, fmt.Errorf("api key %s: %w", k.ID, err)
 	}
-	a.remember(sum, p, gen)
-	return p, nil
+	return cachedKey{id: k.ID, p: p}, nil
 }
 
-// CreateKey makes a new API key for p, stores its hash, and returns the key
-// itself: the only time it is ever available.
-func (a *Authenticator) CreateKey(ctx context.Context, p switchboard.Principal, name string) (string, APIKey, error) {
-	secret := make([]byte, 32)
-	if _, err := io.ReadFull(a.rand, secret); err != nil {
-		return "", APIKey{}, fmt.Errorf("generate api key: %w", err)
-	}
-	token := KeyPrefix + base64.RawURLEncoding.EncodeToString(secret)
-	sum := sha256.Sum256([]byte(token))
-	k := APIKey{
-		ID:        "key_" + hex.EncodeToString(sum[:6]),
-		Principal: p.String(),
-		Name:      name,
-		Hash:      sum[:],
-		CreatedAt: a.now().UTC(),
-	}
-	if err := a.store.CreateAPIKey(ctx, k); err != nil {
-		return "", APIKey{}, fmt.Errorf("store api key: %w", err)
-	}
-	a.log.InfoContext(ctx, "api key created",
-		slog.String(logkey.Principal, k.Principal), slog.String("key_id", k.ID))
-	return token, k, nil
-}
-
-// Bootstrap creates the administrator's key when the store has no key at
-// all, and returns it; on any later start it returns "". The caller writes
-// the key where the operator can read it and nowhere else.
-func (a *Authenticator) Bootstrap(ctx context.Context) (string, error) {
-	n, err := a.store.CountAPIKeys(ctx)
-	if err != nil {
-		return "", fmt.Errorf("count api keys: %w", err)
-	}
-	if n > 0 {
-		return "", nil
-	}
-	token, _, err := a.CreateKey(ctx, Admin, "admin (first start)")
-	return token, err
+func invalidKey() *switchboard.Error {
+	return unauthenticated("the bearer token is not a valid Switchboard key")
 }
 
 func unauthenticated(msg string) *switchboard.Error {

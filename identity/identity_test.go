@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,12 +23,22 @@ import (
 	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
-// fakeStore keeps keys in memory and records every key it is given.
+// fakeStore keeps keys in memory and records every key it is given, how
+// often it was read by hash, and every touch.
 type fakeStore struct {
-	mu   sync.Mutex
-	keys []identity.APIKey
-	// fault, when set, is returned by every method.
-	fault error
+	mu      sync.Mutex
+	keys    []identity.APIKey
+	lookups int
+	touches []touch
+	// fault, when set, is returned by every method; touchFault by
+	// TouchAPIKey alone.
+	fault, touchFault error
+}
+
+// touch is one call of TouchAPIKey.
+type touch struct {
+	id string
+	at time.Time
 }
 
 var _ identity.Store = (*fakeStore)(nil)
@@ -45,6 +56,7 @@ func (s *fakeStore) CreateAPIKey(_ context.Context, k identity.APIKey) error {
 func (s *fakeStore) APIKeyByHash(_ context.Context, hash []byte) (identity.APIKey, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.lookups++
 	if s.fault != nil {
 		return identity.APIKey{}, s.fault
 	}
@@ -65,21 +77,121 @@ func (s *fakeStore) CountAPIKeys(context.Context) (int, error) {
 	return len(s.keys), nil
 }
 
+func (s *fakeStore) ListAPIKeys(_ context.Context, principal string) ([]identity.APIKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fault != nil {
+		return nil, s.fault
+	}
+	var out []identity.APIKey
+	for _, k := range s.keys {
+		if principal == "" || k.Principal == principal {
+			out = append(out, k)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b identity.APIKey) int {
+		return a.CreatedAt.Compare(b.CreatedAt)
+	})
+	return out, nil
+}
+
+func (s *fakeStore) DeleteAPIKey(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fault != nil {
+		return s.fault
+	}
+	n := len(s.keys)
+	s.keys = slices.DeleteFunc(s.keys, func(k identity.APIKey) bool { return k.ID == id })
+	if len(s.keys) == n {
+		return switchboard.Errorf(switchboard.CodeNotFound, "api key not found")
+	}
+	return nil
+}
+
+func (s *fakeStore) DeleteAPIKeysOf(_ context.Context, principal string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fault != nil {
+		return 0, s.fault
+	}
+	n := len(s.keys)
+	s.keys = slices.DeleteFunc(s.keys, func(k identity.APIKey) bool {
+		return k.Principal == principal
+	})
+	return n - len(s.keys), nil
+}
+
+func (s *fakeStore) TouchAPIKey(_ context.Context, id string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fault != nil {
+		return s.fault
+	}
+	if s.touchFault != nil {
+		return s.touchFault
+	}
+	s.touches = append(s.touches, touch{id, at})
+	for i, k := range s.keys {
+		if k.ID == id && (k.LastUsedAt == nil || k.LastUsedAt.Before(at)) {
+			s.keys[i].LastUsedAt = &at
+		}
+	}
+	return nil
+}
+
 func (s *fakeStore) stored() []identity.APIKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]identity.APIKey(nil), s.keys...)
 }
 
+func (s *fakeStore) lookupCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lookups
+}
+
+func (s *fakeStore) touched() []touch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]touch(nil), s.touches...)
+}
+
+func (s *fakeStore) setFault(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = err
+}
+
+// logBuffer collects log output; it is safe for concurrent use, since
+// keys' last use is written down in the background.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // newAuth returns an Authenticator on store whose log goes to the
 // returned buffer.
-func newAuth(t *testing.T, store identity.Store) (*identity.Authenticator, *bytes.Buffer) {
+func newAuth(t *testing.T, store identity.Store) (*identity.Authenticator, *logBuffer) {
 	t.Helper()
-	var logs bytes.Buffer
+	logs := &logBuffer{}
 	a, err := identity.New(identity.Config{Store: store,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	require.NoError(t, err)
-	return a, &logs
+	return a, logs
 }
 
 var robot = switchboard.Principal{Kind: switchboard.KindAgent, ID: "robot"}
@@ -136,9 +248,7 @@ func TestAuthenticateStoreFault(t *testing.T) {
 	token, _, err := a.CreateKey(t.Context(), robot, "ci")
 	require.NoError(t, err)
 
-	store.mu.Lock()
-	store.fault = errors.New("database is locked")
-	store.mu.Unlock()
+	store.setFault(errors.New("database is locked"))
 	_, err = a.Authenticate(t.Context(), token)
 	require.Equal(t, switchboard.CodeInternal, switchboard.ErrorCode(err),
 		"a fault is not a wrong key")
@@ -176,10 +286,10 @@ func TestCreateKeyStoresOnlyTheHash(t *testing.T) {
 	secret := bytes.Repeat([]byte{0xA5}, 32)
 	created := time.Date(2025, 3, 1, 12, 0, 0, 0, time.FixedZone("CET", 3600))
 	store := &fakeStore{}
-	var logs bytes.Buffer
+	logs := &logBuffer{}
 	a, err := identity.New(identity.Config{Store: store, Rand: bytes.NewReader(secret),
 		Now:    func() time.Time { return created },
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	require.NoError(t, err)
 
 	token, k, err := a.CreateKey(t.Context(), robot, "ci")
@@ -272,7 +382,8 @@ func TestSQLiteKeepsNoKey(t *testing.T) {
 	agent, _, err := a.CreateKey(t.Context(), robot, "ci")
 	require.NoError(t, err)
 
-	for token, want := range map[string]switchboard.Principal{admin: identity.Admin, agent: robot} {
+	owners := map[string]switchboard.Principal{admin: identity.Admin, agent: robot}
+	for token, want := range owners {
 		p, err := a.Authenticate(t.Context(), token)
 		require.NoError(t, err)
 		require.Equal(t, want, p)

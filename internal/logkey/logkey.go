@@ -29,4 +29,6 @@ const (
 	Route       = "route"
 	Panic       = "panic"
 	Stack       = "stack"
+	KeyID       = "key_id"
+	Issuer      = "issuer"
 )

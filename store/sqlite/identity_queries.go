@@ -1,0 +1,20 @@
+package sqlite
+
+// Identity: listing, deleting and touching API keys. Keys list oldest
+// first, ties by id.
+const (
+	qListAPIKeys = `
+SELECT id, principal, name, hash, created_at, last_used_at FROM api_keys
+ORDER BY created_at, id`
+	qListAPIKeysOf = `
+SELECT id, principal, name, hash, created_at, last_used_at FROM api_keys
+WHERE principal = ? ORDER BY created_at, id`
+	qDeleteAPIKey    = `DELETE FROM api_keys WHERE id = ?`
+	qDeleteAPIKeysOf = `DELETE FROM api_keys WHERE principal = ? RETURNING id`
+
+	// qTouchAPIKey only moves last_used_at forward, so that processes
+	// writing out of order never set it back.
+	qTouchAPIKey = `
+UPDATE api_keys SET last_used_at = ?1
+WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)`
+)
