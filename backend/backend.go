@@ -24,9 +24,9 @@ const DefaultUserAgent = "Switchboard"
 // address policy refuses private networks and answers are capped at
 // [DefaultMaxResponseBytes].
 type Config struct {
-	// AllowPrivateNetwork lets requests reach loopback, private and CGNAT
-	// addresses (--allow-private-network). Link-local and cloud metadata
-	// addresses stay refused.
+	// AllowPrivateNetwork lets requests reach loopback, private,
+	// benchmarking and CGNAT addresses (--allow-private-network).
+	// Link-local and cloud metadata addresses stay refused.
 	AllowPrivateNetwork bool
 	// MaxResponseBytes caps the body of an answer; 0 means
 	// DefaultMaxResponseBytes.
@@ -102,8 +102,9 @@ var errActionTimeout = errors.New("action timeout")
 // block; invalid_input (naming each field), not_configured or not_connected
 // when a value cannot be used; upstream_error when the service cannot be
 // reached, refuses, or answers too much; timeout when a deadline passes.
-// When ctx is canceled Run returns ctx.Err(), wrapped. No message holds a
-// secret or connection value the request carried.
+// When ctx is canceled Run returns ctx.Err(), wrapped. Neither the output
+// nor any message holds a secret or connection value the request carried:
+// each is replaced by "[redacted]" (see the package doc).
 func (h *HTTP) Run(ctx context.Context, act *registry.Action, v Values) (json.RawMessage, error) {
 	c := h.newCall(act, v)
 	if act.Request == nil {
@@ -162,12 +163,16 @@ func (c *call) logAttrs() []any {
 	return attrs
 }
 
-// logExchange records one finished exchange: never its URL, headers or
-// bodies.
-func (c *call) logExchange(ctx context.Context, req *http.Request, status int, start time.Time) {
+// logExchange records one finished exchange with host, the one that
+// answered: never its URL, headers or bodies.
+func (c *call) logExchange(ctx context.Context, method, host string, status int,
+	start time.Time) {
+	if !c.h.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
 	attrs := append(c.logAttrs(),
-		slog.String(logkey.Method, req.Method),
-		slog.String(logkey.Host, req.URL.Host),
+		slog.String(logkey.Method, method),
+		slog.String(logkey.Host, c.redact(host)),
 		slog.Int(logkey.Status, status),
 		slog.Int64(logkey.Duration, time.Since(start).Milliseconds()),
 	)

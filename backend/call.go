@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"syscall"
@@ -28,7 +29,8 @@ type call struct {
 	r       renderer
 	redir   redirects
 
-	replacer *strings.Replacer
+	// red is built from r's secrets on first use; see redactor.
+	red *redactor
 }
 
 // request renders the action's request under ctx.
@@ -77,7 +79,8 @@ func (c *call) do(ctx context.Context, req *http.Request) (json.RawMessage, erro
 	defer resp.Body.Close()
 
 	body, err := c.read(ctx, resp)
-	c.logExchange(ctx, req, resp.StatusCode, start)
+	// resp.Request is the last request, after any redirect.
+	c.logExchange(ctx, req.Method, resp.Request.URL.Host, resp.StatusCode, start)
 	if err != nil {
 		return nil, err
 	}
@@ -125,19 +128,33 @@ func size(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// sendError explains why no answer came back, naming only the host: the
-// URL may hold secrets in its query.
+// sendError explains why no answer came back from host, or from the host
+// a redirect led to, naming only hosts: a URL may hold secrets in its
+// query.
 func (c *call) sendError(ctx context.Context, host string, err error) error {
 	if ctxErr := c.contextError(ctx); ctxErr != nil {
 		return ctxErr
 	}
-	msg := "could not reach " + host + ": "
+	target, msg := host, "could not reach "+host
+	if to := c.redir.to; to != "" && !strings.EqualFold(to, host) {
+		target, msg = to, "could not reach "+to+" after a redirect from "+host
+	}
 	if ae, ok := errors.AsType[*AddrError](err); ok {
 		return &switchboard.Error{Code: switchboard.CodeUpstream,
-			Message: c.redact(msg + "it is " + ae.Reason()), Cause: ae}
+			Message: c.redact(msg + ": " + refusal(target, ae)), Cause: ae}
 	}
 	return &switchboard.Error{Code: switchboard.CodeUpstream,
-		Message: c.redact(msg + reason(err)), Cause: c.sanitize(err)}
+		Message: c.redact(msg + ": " + reason(err)), Cause: c.sanitize(err)}
+}
+
+// refusal says why the address policy refused to dial host, naming the
+// address refused when host is a name or carries another address.
+func refusal(host string, ae *AddrError) string {
+	name := (&url.URL{Host: host}).Hostname()
+	if ip, err := netip.ParseAddr(name); err == nil && ip.WithZone("") == ae.Addr {
+		return "it is " + ae.Reason()
+	}
+	return "it leads to " + ae.Addr.String() + ", " + ae.Reason()
 }
 
 // contextError returns the error of a call whose context ended, or nil:
@@ -192,13 +209,20 @@ func (c *call) sanitize(err error) error {
 	return errors.New(c.redact(err.Error()))
 }
 
+// redactor returns the redactor of the credentials the request carried,
+// or nil when it carried none.
+func (c *call) redactor() *redactor {
+	if c.red == nil && len(c.r.secrets) > 0 {
+		c.red = newRedactor(c.r.secrets)
+	}
+	return c.red
+}
+
 // redact replaces every credential the request carried by "[redacted]".
 func (c *call) redact(s string) string {
-	if len(c.r.secrets) == 0 {
+	r := c.redactor()
+	if r == nil || !r.contains([]byte(s)) {
 		return s
 	}
-	if c.replacer == nil {
-		c.replacer = newRedactor(c.r.secrets)
-	}
-	return c.replacer.Replace(s)
+	return string(r.text([]byte(s)))
 }

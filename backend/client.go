@@ -59,6 +59,8 @@ type redirects struct {
 	credentialed bool
 	// refused says why the last redirect was not followed, or "".
 	refused string
+	// to is the host of the last redirect followed, or "".
+	to string
 }
 
 func withRedirects(ctx context.Context, r *redirects) context.Context {
@@ -86,5 +88,6 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 			"which is not followed because the request carries credentials"
 		return http.ErrUseLastResponse
 	}
+	r.to = req.URL.Host
 	return nil
 }

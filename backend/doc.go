@@ -34,7 +34,20 @@
 // errorWhen and pick; anything else, an unreachable service or an answer
 // larger than [Config.MaxResponseBytes] is an upstream_error, and a call that
 // outlives the action's timeout is a timeout. Every error is a
-// *[switchboard.Error]; a secret or connection value that went into the
-// request is replaced by "[redacted]" in every message, since a service may
-// echo credentials back.
+// *[switchboard.Error].
+//
+// # Redaction
+//
+// A service may echo the credentials it was sent, so every secret and
+// connection value that went into the request is replaced by "[redacted]"
+// in every message, in the service's error code and in the output itself.
+// A credential is found in any letter case, as sent, query-escaped or
+// path-escaped, as the base64 of a basic auth pair, and with any of its
+// characters written as a JSON escape (\/, \u002B) or an HTML character
+// reference (&#43;, &amp;). In a JSON output only the strings that hold a
+// credential change (a number or literal that holds one becomes the string
+// "[redacted]"); member order, numbers and spacing stay as the service sent
+// them, and the output stays valid JSON. An output in which a credential
+// spans several JSON tokens is an upstream_error. An answer that holds no
+// credential costs one scan and is not copied.
 package backend

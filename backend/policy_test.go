@@ -3,6 +3,7 @@ package backend
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -52,6 +53,25 @@ func TestCheckAddr(t *testing.T) {
 		{name: "multicast v6", ip: "ff02::1", class: ClassMulticast},
 		{name: "broadcast", ip: "255.255.255.255", class: ClassBroadcast},
 		{name: "reserved", ip: "240.0.0.1", class: ClassReserved},
+		{name: "azure wireserver", ip: "168.63.129.16", class: ClassMetadata},
+		{name: "mapped azure wireserver", ip: "::ffff:168.63.129.16", class: ClassMetadata},
+		{name: "benchmarking", ip: "198.18.0.1", class: ClassPrivate, private: true},
+		{name: "benchmarking top", ip: "198.19.255.255", class: ClassPrivate, private: true},
+		{name: "public 198.20", ip: "198.20.0.1"},
+		{name: "public 198.17", ip: "198.17.255.255"},
+		{name: "local-use nat64 metadata", ip: "64:ff9b:1::a9fe:a9fe", class: ClassMetadata},
+		{name: "local-use nat64 subnet loopback", ip: "64:ff9b:1:ab:cd::7f00:1",
+			class: ClassLoopback, private: true},
+		{name: "local-use nat64 public", ip: "64:ff9b:1::5db8:d822"},
+		{name: "local-use nat64 /64 layout private", ip: "64:ff9b:1:0:a:0:500:0",
+			class: ClassPrivate, private: true},
+		{name: "local-use nat64 /64 layout metadata", ip: "64:ff9b:1:0:a9:fea9:fe00:0",
+			class: ClassMetadata},
+		{name: "ipv4-compatible metadata", ip: "::169.254.169.254", class: ClassMetadata},
+		{name: "ipv4-compatible loopback", ip: "::7f00:1", class: ClassLoopback, private: true},
+		{name: "ipv4-compatible private", ip: "::10.0.0.1", class: ClassPrivate, private: true},
+		{name: "ipv4-compatible this network", ip: "::2", class: ClassUnspecified},
+		{name: "ipv4-compatible public", ip: "::93.184.216.34"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +95,26 @@ func TestCheckAddr(t *testing.T) {
 					require.NotContains(t, ae.Reason(), "--allow-private-network")
 				}
 			}
+		})
+	}
+}
+
+func TestAddrErrorReason(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		class AddrClass
+		want  string
+	}{
+		{class: ClassUnspecified, want: "an unspecified address, which Switchboard never calls"},
+		{class: ClassMetadata, want: "a cloud metadata address, which Switchboard never calls"},
+		{class: ClassLoopback, want: "a loopback address, which Switchboard calls only when"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.class), func(t *testing.T) {
+			t.Parallel()
+			e := &AddrError{Addr: netip.MustParseAddr("0.0.0.0"), Class: tt.class}
+			require.True(t, strings.HasPrefix(e.Reason(), tt.want), e.Reason())
+			require.Equal(t, "0.0.0.0 is "+e.Reason(), e.Error())
 		})
 	}
 }

@@ -21,22 +21,35 @@ const (
 
 // output turns a 2xx answer into the action's output: {} for an empty
 // body, a JSON string for one that is not JSON, and otherwise the body after
-// the response block's errorWhen and pick.
+// the response block's errorWhen and pick. Credentials the request carried
+// are redacted from it.
 func (c *call) output(status int, body []byte) (json.RawMessage, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return json.RawMessage(`{}`), nil
 	}
 	if !json.Valid(trimmed) {
+		if r := c.redactor(); r != nil {
+			body = r.text(body)
+		}
 		var buf bytes.Buffer
 		_ = appendJSON(&buf, string(body)) // a string always encodes
 		return buf.Bytes(), nil
 	}
+	out, err := c.shape(status, trimmed)
+	if err != nil {
+		return nil, err
+	}
+	return c.redactOutput(status, out)
+}
+
+// shape applies the response block's errorWhen and pick to a JSON answer.
+func (c *call) shape(status int, body []byte) (json.RawMessage, error) {
 	spec := c.act.Request.Response
 	if spec == nil || (spec.ErrorWhen == nil && spec.Pick == "") {
-		return trimmed, nil
+		return body, nil
 	}
-	doc, err := decode(trimmed)
+	doc, err := decode(body)
 	if err != nil {
 		return nil, c.unreadable(err)
 	}
@@ -51,9 +64,27 @@ func (c *call) output(status int, body []byte) (json.RawMessage, error) {
 			UpstreamStatus: status, UpstreamCode: code}
 	}
 	if spec.Pick == "" {
-		return trimmed, nil
+		return body, nil
 	}
 	return c.pick(doc, spec.Pick)
+}
+
+// redactOutput replaces every credential the request carried in out, a
+// JSON document, keeping it valid JSON (see [redactor.json]). A credential
+// that cannot be replaced so, such as one spread over several tokens, makes
+// the answer an upstream_error.
+func (c *call) redactOutput(status int, out json.RawMessage) (json.RawMessage, error) {
+	r := c.redactor()
+	if r == nil || !r.contains(out) {
+		return out, nil
+	}
+	out, ok := r.json(out)
+	if !ok {
+		return nil, &switchboard.Error{Code: switchboard.CodeUpstream, UpstreamStatus: status,
+			Message: "the answer from " + c.service + " holds a credential of the request " +
+				"that could not be redacted"}
+	}
+	return out, nil
 }
 
 // pick returns the value at path of doc, or null.
@@ -128,11 +159,22 @@ func (c *call) refused(status int, body []byte) error {
 	return e
 }
 
-// snippet quotes the start of an error answer: credentials redacted first,
-// then whitespace collapsed and the text cut.
+// snippet quotes the start of an error answer: credentials redacted first
+// (inside the strings of a JSON answer, in the whole text of any other or
+// of one where a credential spans tokens), then whitespace collapsed and
+// the text cut.
 func (c *call) snippet(body []byte) string {
-	s := c.redact(string(body))
-	return collapse(strings.ToValidUTF8(s, "\uFFFD"), maxSnippet)
+	if r := c.redactor(); r != nil && r.contains(body) {
+		out, ok := []byte(nil), false
+		if json.Valid(body) {
+			out, ok = r.json(body)
+		}
+		if !ok {
+			out = r.text(body)
+		}
+		body = out
+	}
+	return collapse(strings.ToValidUTF8(string(body), "\uFFFD"), maxSnippet)
 }
 
 // collapse joins the words of s with single spaces, drops control

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -322,8 +325,9 @@ func TestRunRedirects(t *testing.T) {
 		wantMsg   string
 		wantOther int32
 	}{
+		// The token reached the service, and its echo is redacted.
 		{name: "same host with credentials", path: "/here", auth: bearer,
-			want: `{"from":"origin","auth":"Bearer tok"}`},
+			want: `{"from":"origin","auth":"Bearer [redacted]"}`},
 		{name: "other host without credentials", path: "/away",
 			want: `{"from":"other"}`, wantOther: 1},
 		{name: "other host with credentials", path: "/away", auth: bearer,
@@ -481,6 +485,69 @@ func TestNewValidates(t *testing.T) {
 			require.Nil(t, tr.Proxy)
 			require.Equal(t, maxIdleConnsPerHost, tr.MaxIdleConnsPerHost)
 			require.Equal(t, int64(DefaultMaxResponseBytes), h.maxBytes)
+		})
+	}
+}
+
+// guardedLoopbackTransport enforces the address policy as the real
+// transport does, allowing private networks, and dials nothing but
+// loopback: a refused address is never dialed.
+func guardedLoopbackTransport(t *testing.T) *http.Transport {
+	t.Helper()
+	tr := newTransport(true)
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, address string) (net.Conn, error) {
+		if err := dialGuard(true)(ctx, network, address, nil); err != nil {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+		}
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil || !ap.Addr().IsLoopback() {
+			return nil, fmt.Errorf("test transport: %s is not loopback", address)
+		}
+		return d.DialContext(ctx, network, address)
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
+}
+
+func TestRunRedirectRefusalNamesTheTarget(t *testing.T) {
+	t.Parallel()
+	origin := service(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/", http.StatusFound)
+	})
+	h := newTestBackend(t, Config{Transport: guardedLoopbackTransport(t)})
+	act := testAction(t, "Svc", registry.RequestSpec{URL: base + "/x"}, nil)
+
+	_, err := h.Run(t.Context(), act, configFor(origin))
+	e := requireCode(t, err, switchboard.CodeUpstream)
+	host := strings.TrimPrefix(origin, "http://")
+	require.Equal(t, "could not reach 169.254.169.254 after a redirect from "+host+
+		": it is a cloud metadata address, which Switchboard never calls", e.Message)
+	var ae *AddrError
+	require.True(t, errors.As(err, &ae))
+	require.Equal(t, netip.MustParseAddr("169.254.169.254"), ae.Addr)
+}
+
+func TestRefusal(t *testing.T) {
+	t.Parallel()
+	metadata := &AddrError{Addr: netip.MustParseAddr("169.254.169.254"), Class: ClassMetadata}
+	tests := []struct {
+		name, host, want string
+	}{
+		{name: "the address", host: "169.254.169.254",
+			want: "it is a cloud metadata address"},
+		{name: "the address and a port", host: "169.254.169.254:8080",
+			want: "it is a cloud metadata address"},
+		{name: "a name", host: "metadata.example:80",
+			want: "it leads to 169.254.169.254, a cloud metadata address"},
+		{name: "an address that carries it", host: "[64:ff9b::a9fe:a9fe]:80",
+			want: "it leads to 169.254.169.254, a cloud metadata address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := refusal(tt.host, metadata)
+			require.True(t, strings.HasPrefix(got, tt.want), got)
 		})
 	}
 }

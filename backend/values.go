@@ -11,7 +11,7 @@ import (
 
 // Values are what the templates of one call read. Run reads them during
 // the call and keeps none of them; the secret and connection values it
-// sends are redacted from every error it returns.
+// sends are redacted from every error and every output it returns.
 type Values struct {
 	// Input is the action's validated input, decoded with
 	// json.Decoder.UseNumber so that numbers keep their exact text.
