@@ -186,9 +186,11 @@ func (l *Log) InputMAC(input []byte) string { return l.keys.inputMAC(input) }
 // acknowledgement: the chain then goes on after it); and [ErrClosed] after
 // Close. When ctx ends first, Record returns its error and the entry is
 // still written: a caller that must know should pass a context without
-// cancellation.
+// cancellation. Actor, OnBehalfOf, Surface and RequestID left empty are
+// taken from ctx's [Origin]; an entry with no surface at all is the
+// system's.
 func (l *Log) Record(ctx context.Context, e Entry) error {
-	e = e.clean()
+	e = fill(ctx, e).clean()
 	if err := e.check(); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/backend"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
 	"github.com/switchboard-dev/switchboard/registry"
@@ -44,6 +45,14 @@ type Secrets interface {
 	PlatformSecret(ctx context.Context, name string) ([]byte, error)
 }
 
+// Auditor records each call, durably, before its answer is returned.
+type Auditor interface {
+	Record(ctx context.Context, e audit.Entry) error
+	// InputMAC keys a digest of an input, so that the log can tell two
+	// calls' inputs apart without holding them.
+	InputMAC(input []byte) string
+}
+
 // Runner reaches the service for one action.
 type Runner interface {
 	Run(ctx context.Context, act *registry.Action, v backend.Values) (json.RawMessage, error)
@@ -55,8 +64,10 @@ type Config struct {
 	Authorizer Authorizer
 	Secrets    Secrets
 	Runner     Runner
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Auditor records every call; nil records nothing.
+	Auditor Auditor
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Executor runs action calls.
@@ -65,6 +76,7 @@ type Executor struct {
 	authz     Authorizer
 	secrets   Secrets
 	runner    Runner
+	audit     Auditor
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -82,7 +94,7 @@ func New(cfg Config) (*Executor, error) {
 	}
 	return &Executor{
 		installed: cfg.Installed, authz: cfg.Authorizer, secrets: cfg.Secrets,
-		runner: cfg.Runner, log: cfg.Logger, now: cfg.Now,
+		runner: cfg.Runner, audit: cfg.Auditor, log: cfg.Logger, now: cfg.Now,
 	}, nil
 }
 
@@ -114,16 +126,49 @@ type Result struct {
 func (e *Executor) Call(ctx context.Context, c Call) (Result, error) {
 	start := e.now()
 	act, err := e.lookup(c)
+	var out json.RawMessage
 	if err == nil {
-		var out json.RawMessage
 		out, err = e.run(ctx, c, act)
-		if err == nil {
-			e.logCall(ctx, c, act, start, nil)
-			return Result{Output: out, Action: act}, nil
-		}
 	}
 	e.logCall(ctx, c, act, start, err)
-	return Result{Action: act}, err
+	if aerr := e.record(ctx, c, act, start, err); aerr != nil {
+		return Result{Action: act}, aerr
+	}
+	if err != nil {
+		return Result{Action: act}, err
+	}
+	return Result{Output: out, Action: act}, nil
+}
+
+// record writes the call's audit entry and returns once it is durable. A
+// call whose entry cannot be written fails: an unrecorded call must not
+// look like a successful one, though the service may have acted.
+func (e *Executor) record(ctx context.Context, c Call, act *registry.Action, start time.Time, err error) error {
+	if e.audit == nil {
+		return nil
+	}
+	entry := audit.Entry{
+		Actor:    c.Caller.String(),
+		Surface:  audit.Surface(c.Surface),
+		Event:    audit.EventCall,
+		Latency:  e.now().Sub(start),
+		InputMAC: e.audit.InputMAC(c.Input),
+	}
+	entry.Outcome, entry.ErrorCode = audit.OutcomeOf(err)
+	if act != nil {
+		entry.Integration, entry.Action = act.Integration.ID(), act.Spec.ID
+	} else {
+		entry.Integration, entry.Action = c.Integration, c.Action
+		if c.Tool != "" {
+			entry.Detail = map[string]string{"tool": c.Tool}
+		}
+	}
+	// The entry is written even when the caller has gone away.
+	if aerr := e.audit.Record(context.WithoutCancel(ctx), entry); aerr != nil {
+		return switchboard.Wrap(switchboard.CodeInternal, aerr,
+			"the call's audit entry could not be written; the service may have acted")
+	}
+	return nil
 }
 
 func (e *Executor) lookup(c Call) (*registry.Action, error) {

@@ -1,34 +1,62 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/identity"
+	"github.com/switchboard-dev/switchboard/rbac"
 )
 
 // authenticate requires "Authorization: Bearer <token>" and puts the
-// token's principal in the request context (see identity.FromContext). A
-// missing or refused token is a 401 unauthenticated problem with a
-// WWW-Authenticate challenge; the token itself is never logged or echoed.
-func (s *Server) authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		token, err := bearerToken(r)
-		var p switchboard.Principal
-		if err == nil {
-			p, err = s.authn.Authenticate(ctx, token)
-		}
-		if err == nil && p.IsZero() {
-			err = unauthenticated("the bearer token is not valid")
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		notePrincipal(ctx, p)
-		next.ServeHTTP(w, r.WithContext(identity.NewContext(ctx, p)))
+// caller in the request context: its principal (identity.FromContext), the
+// roles its token claims (rbac.WithClaimedRoles), and the audit.Origin of
+// the request on surface. A missing or refused token is a 401
+// unauthenticated problem with a WWW-Authenticate challenge; the token
+// itself is never logged or echoed.
+func (s *Server) authenticate(surface audit.Surface) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			caller, err := s.caller(r)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			ctx := r.Context()
+			notePrincipal(ctx, caller.Principal)
+			next.ServeHTTP(w, r.WithContext(callerContext(ctx, caller, surface)))
+		})
+	}
+}
+
+// caller authenticates the bearer token of r.
+func (s *Server) caller(r *http.Request) (identity.Caller, error) {
+	token, err := bearerToken(r)
+	if err != nil {
+		return identity.Caller{}, err
+	}
+	c, err := s.authn.AuthenticateRequest(r.Context(), token)
+	if err != nil {
+		return identity.Caller{}, err
+	}
+	if c.Principal.IsZero() {
+		return identity.Caller{}, unauthenticated("the bearer token is not valid")
+	}
+	return c, nil
+}
+
+// callerContext returns ctx carrying what later layers read of c.
+func callerContext(ctx context.Context, c identity.Caller,
+	surface audit.Surface) context.Context {
+	ctx = identity.NewContext(ctx, c.Principal)
+	if len(c.Roles) > 0 {
+		ctx = rbac.WithClaimedRoles(ctx, c.Roles)
+	}
+	return audit.WithOrigin(ctx, audit.Origin{
+		Actor: c.Principal.String(), Surface: surface, RequestID: RequestID(ctx),
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/switchboard-dev/switchboard/rbac"
 	"github.com/switchboard-dev/switchboard/registry"
 )
 
@@ -82,7 +83,8 @@ type uploaded struct {
 }
 
 // uploadManifest adds the manifest in the body to the catalog, without
-// deploying it.
+// deploying it. A manifest that declares a platformSecret property also
+// needs admin:secrets.manage.
 func (s *Server) uploadManifest(w http.ResponseWriter, r *http.Request) error {
 	raw, err := readBody(r, min(s.maxBody, registry.MaxManifestBytes))
 	if err != nil {
@@ -90,6 +92,13 @@ func (s *Server) uploadManifest(w http.ResponseWriter, r *http.Request) error {
 	}
 	if isEmpty(raw) {
 		return invalidRequest("the request body must be a manifest, a JSON object")
+	}
+	m, _, err := registry.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if err := s.authorizeSecrets(r, m); err != nil {
+		return err
 	}
 	e, err := s.reg.Upload(r.Context(), raw)
 	if err != nil {
@@ -114,7 +123,8 @@ type deployed struct {
 }
 
 // deploy installs the catalog's manifest of {id}, or replaces the
-// installed version.
+// installed version. A manifest that declares a platformSecret property
+// also needs admin:secrets.manage.
 func (s *Server) deploy(w http.ResponseWriter, r *http.Request) error {
 	body, err := readBody(r, s.maxBody)
 	if err != nil {
@@ -125,7 +135,15 @@ func (s *Server) deploy(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	in, err := s.reg.Deploy(r.Context(), chi.URLParam(r, "id"))
+	id := chi.URLParam(r, "id")
+	e, err := s.reg.CatalogEntry(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.authorizeSecrets(r, e.Manifest); err != nil {
+		return err
+	}
+	in, err := s.reg.Deploy(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -155,6 +173,27 @@ func (s *Server) undeploy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, undeployed{ID: id, Undeployed: true, Purged: purge})
+}
+
+// authorizeSecrets requires admin:secrets.manage of r's principal when m
+// declares a platformSecret property: an integration holding platform
+// secrets can send them wherever its manifest says.
+//
+// TODO(registry): deploy checks the catalog entry, then deploys whatever
+// the catalog holds a moment later. Only a holder of admin:secrets.manage
+// can upload a manifest declaring secrets, but a deployer racing such an
+// upload could install it; a Deploy that takes the checked entry's
+// version, or a check inside Deploy, would close the gap.
+func (s *Server) authorizeSecrets(r *http.Request, m *registry.Manifest) error {
+	if m == nil || m.ConfigSchema == nil {
+		return nil
+	}
+	for _, p := range m.ConfigSchema.Properties {
+		if p.PlatformSecret != "" {
+			return s.authorize(r, rbac.SecretsManage)
+		}
+	}
+	return nil
 }
 
 // boolQuery reads the query parameter name: absent is false, else it must

@@ -15,7 +15,7 @@ func TestListCatalog(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.reg.snap = newSnapshot(t, nil, notesManifest)
-	rec := e.do(http.MethodGet, "/api/v1/integrations/catalog", memberToken, nil)
+	rec := e.do(http.MethodGet, "/api/v1/integrations/catalog", adminToken, nil)
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.JSONEq(t, `{"integrations":[
 	  {"id":"notes","name":"Notes","version":"2.0.0","source":"folder",
@@ -36,7 +36,7 @@ func TestListCatalogFails(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.reg.catalogErr = errors.New("read catalog: disk on fire")
-	rec := e.do(http.MethodGet, "/api/v1/integrations/catalog", memberToken, nil)
+	rec := e.do(http.MethodGet, "/api/v1/integrations/catalog", adminToken, nil)
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	require.Equal(t, "internal error", problemOf(t, rec)["detail"])
 	require.NotContains(t, rec.Body.String(), "disk on fire")

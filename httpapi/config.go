@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/switchboard-dev/switchboard/rbac"
 	"github.com/switchboard-dev/switchboard/registry"
 )
 
@@ -49,7 +50,7 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if namesSecret(in.Manifest, values) {
-		if err := s.authorize(r, permSecrets); err != nil {
+		if err := s.authorize(r, rbac.SecretsManage); err != nil {
 			return err
 		}
 	}

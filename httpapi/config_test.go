@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/rbac"
 )
 
 func TestGetConfig(t *testing.T) {
@@ -38,7 +39,7 @@ func TestGetConfig(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			e.reg.snap = newSnapshot(t, tt.secrets, slackManifest, notesManifest)
-			rec := e.do(http.MethodGet, "/api/v1/integrations/"+tt.id+"/config", memberToken, nil)
+			rec := e.do(http.MethodGet, "/api/v1/integrations/"+tt.id+"/config", adminToken, nil)
 			require.Equal(t, tt.status, rec.Code)
 			if tt.want == "" {
 				require.Equal(t, "not_found", problemOf(t, rec)["code"])
@@ -51,6 +52,11 @@ func TestGetConfig(t *testing.T) {
 
 func TestPutConfig(t *testing.T) {
 	t.Parallel()
+	const (
+		manage    = "user:member integration:slack:manage"
+		configure = "user:member " + rbac.IntegrationsConfigure
+		secrets   = "user:member " + rbac.SecretsManage
+	)
 	tests := []struct {
 		name      string
 		grants    []string
@@ -63,45 +69,59 @@ func TestPutConfig(t *testing.T) {
 		configure bool
 	}{
 		{
-			name: "plain value", grants: []string{permConfigure}, id: "slack",
+			name: "plain value", grants: []string{rbac.IntegrationsConfigure}, id: "slack",
 			body: `{"baseUrl":"https://slack.test"}`, status: http.StatusOK,
-			checks: []string{"user:member " + permConfigure}, configure: true,
+			checks: []string{manage, configure}, configure: true,
 		},
 		{
-			name: "secret value", grants: []string{permConfigure, permSecrets}, id: "slack",
-			body: `{"botToken":"xoxb-1"}`, status: http.StatusOK,
-			checks:    []string{"user:member " + permConfigure, "user:member " + permSecrets},
-			configure: true,
+			name: "plain value, managing slack", grants: []string{"integration:slack:manage"},
+			id: "slack", body: `{"baseUrl":"https://slack.test"}`, status: http.StatusOK,
+			checks: []string{manage}, configure: true,
 		},
 		{
-			name: "secret without secrets.manage", grants: []string{permConfigure}, id: "slack",
-			body: `{"baseUrl":"", "botToken":""}`, status: http.StatusForbidden, code: "forbidden",
-			checks: []string{"user:member " + permConfigure, "user:member " + permSecrets},
+			name: "secret value", grants: []string{rbac.IntegrationsConfigure, rbac.SecretsManage},
+			id: "slack", body: `{"botToken":"xoxb-1"}`, status: http.StatusOK,
+			checks: []string{manage, configure, secrets}, configure: true,
 		},
 		{
-			name: "without configure", grants: []string{permSecrets}, id: "slack",
+			name: "secret without secrets.manage", grants: []string{rbac.IntegrationsConfigure},
+			id: "slack", body: `{"baseUrl":"", "botToken":""}`, status: http.StatusForbidden,
+			code: "forbidden", checks: []string{manage, configure, secrets},
+		},
+		{
+			name: "secret, managing slack only", grants: []string{"integration:slack:manage"},
+			id: "slack", body: `{"botToken":"x"}`, status: http.StatusForbidden,
+			code: "forbidden", checks: []string{manage, secrets},
+		},
+		{
+			name: "without configure", grants: []string{rbac.SecretsManage}, id: "slack",
 			body: `{"baseUrl":"x"}`, status: http.StatusForbidden, code: "forbidden",
-			checks: []string{"user:member " + permConfigure},
+			checks: []string{manage, configure},
 		},
 		{
-			name: "not installed", grants: []string{permConfigure}, id: "stripe",
+			name: "managing another integration", grants: []string{"integration:notes:manage"},
+			id: "slack", body: `{"baseUrl":"x"}`, status: http.StatusForbidden, code: "forbidden",
+			checks: []string{manage, configure},
+		},
+		{
+			name: "not installed", grants: []string{rbac.IntegrationsConfigure}, id: "stripe",
 			body: `{}`, status: http.StatusNotFound, code: "not_found",
-			checks: []string{"user:member " + permConfigure},
+			checks: []string{"user:member integration:stripe:manage", configure},
 		},
 		{
-			name: "not an object", grants: []string{permConfigure}, id: "slack",
+			name: "not an object", grants: []string{rbac.IntegrationsConfigure}, id: "slack",
 			body: `["baseUrl"]`, status: http.StatusBadRequest, code: "invalid_request",
-			checks: []string{"user:member " + permConfigure},
+			checks: []string{manage, configure},
 		},
 		{
-			name: "malformed", grants: []string{permConfigure}, id: "slack",
+			name: "malformed", grants: []string{rbac.IntegrationsConfigure}, id: "slack",
 			body: `{"baseUrl": nope}`, status: http.StatusBadRequest, code: "invalid_request",
-			checks: []string{"user:member " + permConfigure},
+			checks: []string{manage, configure},
 		},
 		{
-			name: "rejected by the registry", grants: []string{permConfigure}, id: "slack",
-			body: `{"colour":"red"}`, status: http.StatusUnprocessableEntity,
-			code: "invalid_input", checks: []string{"user:member " + permConfigure},
+			name: "rejected by the registry", grants: []string{rbac.IntegrationsConfigure},
+			id: "slack", body: `{"colour":"red"}`, status: http.StatusUnprocessableEntity,
+			code: "invalid_input", checks: []string{manage, configure},
 			err: &switchboard.Error{Code: switchboard.CodeInvalidInput, Message: "bad config",
 				Errors: []switchboard.FieldError{{Path: "colour", Message: "not a property"}}},
 			configure: true,

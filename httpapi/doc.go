@@ -2,9 +2,10 @@
 // transports, on one chi route table.
 //
 // The package is thin: a handler turns a request into a call of the
-// registry or the executor and turns the answer back into JSON. Business
-// rules, input validation against schemas and the authorization of action
-// calls live behind those calls.
+// registry, the executor, the authorizer, the key store or the audit log,
+// and turns the answer back into JSON. Beyond choosing the permission a
+// route needs, business rules, input validation against schemas and the
+// authorization of action calls live behind those calls.
 //
 // # Routes
 //
@@ -14,34 +15,75 @@
 //	GET    /readyz                       {"status":"ok"}, or a 503 problem
 //	GET    /api/v1/manifest.schema.json  the JSON Schema of manifest.json
 //
-// With "Authorization: Bearer <token>", under /api/v1:
+// With "Authorization: Bearer <token>", under /api/v1; the letters name
+// the permission a route needs, listed below:
 //
-//	GET    /integrations                        the installed set
-//	GET    /integrations/catalog                every deployable integration
-//	POST   /integrations/catalog                upload a manifest            (D)
-//	POST   /integrations/catalog/{id}/deploy    deploy it                    (D)
+//	GET    /integrations                        the installed integrations the
+//	                                            caller may see
+//	GET    /integrations/catalog                every deployable integration (D)
+//	POST   /integrations/catalog                upload a manifest            (D, S*)
+//	POST   /integrations/catalog/{id}/deploy    deploy it                    (D, S*)
 //	DELETE /integrations/catalog/{id}           undeploy; ?purge=true also   (D)
 //	                                            deletes its own data
 //	GET    /integrations/{id}                   one installed integration
-//	GET    /integrations/{id}/config            which properties are set
-//	PUT    /integrations/{id}/config            merge config values          (C)
+//	GET    /integrations/{id}/config            which properties are set     (M)
+//	PUT    /integrations/{id}/config            merge config values          (M, S*)
 //	POST   /integrations/{id}/actions/{action}  run an action; the body is its input
 //
-// (D) needs the permission admin:integrations.deploy. (C) needs
-// admin:integrations.configure, and admin:secrets.manage as well when the
-// body names a platformSecret property. Action calls are authorized by the
-// executor, per action.
+//	POST   /keys                     {principal, name}: a key, shown once   (K)
+//	GET    /keys                     keys, never their secret; ?principal=  (K)
+//	DELETE /keys/{id}                revoke one key                         (K)
+//	DELETE /principals/{principal}   revoke every key and role of it,       (K, R)
+//	                                 URL-escaped: user%3Aalice
+//
+//	GET    /roles                    every role                             (R)
+//	POST   /roles                    {name, description, permissions,       (R)
+//	                                 inherits}: create a role
+//	PATCH  /roles/{name}             change any of those but the name       (R)
+//	DELETE /roles/{name}             delete a role and its assignments      (R)
+//	POST   /roles/assign             {principal, role}                      (R)
+//	POST   /roles/revoke             {principal, role}                      (R)
+//	GET    /roles/assignments        assignments; ?principal=               (R)
+//
+//	GET    /permissions              the caller's own permissions
+//	GET    /permissions/available    the keys that can be granted now       (R)
+//	GET    /audit                    a page of audit entries, newest first; (A)
+//	                                 ?actor= &integration= &action= &outcome=
+//	                                 &since= &until= &before= &limit=
+//
+// (D) needs admin:integrations.deploy; (S*) admin:secrets.manage as well
+// when the manifest, or the config body, names a platformSecret property.
+// (M) needs integration:{id}:manage or admin:integrations.configure. (K)
+// needs admin:keys.manage, (R) admin:rbac.manage, (A) admin:audit.read. A
+// caller lacking one is answered a forbidden problem naming it, before
+// anything changes. Action calls are authorized by the executor, per
+// action.
+//
+// The keys, roles, principals and audit routes are served when
+// [Config] provides what they call; otherwise their paths are unrouted.
 //
 // Also with a bearer token: the streamable HTTP MCP transport at /mcp (any
 // method), and the legacy SSE transport at /sse and /message.
+//
+// # Who may see what
+//
+// Listing is deny by default. GET /integrations lists an integration when
+// the caller may call one of its actions, manages it, or deploys
+// integrations; it shows the actions the caller may call, or all of them
+// to a manager or deployer. GET /integrations/{id} answers the same view,
+// and not_found, as for an integration not deployed, when the caller may
+// see nothing of it.
 //
 // # Requests and answers
 //
 // Every request gets an id ([RequestIDHeader], echoed and logged), runs
 // under panic recovery and a body limit, and is logged in one line that
-// names the route pattern, never headers, query strings or bodies. Every
-// REST answer carries Cache-Control: no-store. JSON bodies are camelCase; a
-// body whose shape the API defines refuses unknown fields.
+// names the route pattern, never headers, query strings or bodies. An
+// authenticated request carries its principal (identity.FromContext), the
+// roles its token claims (rbac.WithClaimedRoles) and its audit.Origin,
+// with surface "mcp" on the MCP transports and "rest" elsewhere. Every
+// REST answer carries Cache-Control: no-store. JSON bodies are camelCase;
+// a body whose shape the API defines refuses unknown fields.
 //
 // # Errors
 //

@@ -19,15 +19,20 @@ import (
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/executor"
 	"github.com/switchboard-dev/switchboard/identity"
+	"github.com/switchboard-dev/switchboard/rbac"
 	"github.com/switchboard-dev/switchboard/registry"
 )
 
 // Compile-time checks that the real types satisfy the consumer interfaces.
+// The audit log is served through an adapter around audit.List, which
+// cmd builds.
 var (
 	_ Registry      = (*registry.Registry)(nil)
 	_ Executor      = (*executor.Executor)(nil)
 	_ Authenticator = (*identity.Authenticator)(nil)
-	_ Authorizer    = identity.AdminOnly{}
+	_ Authorizer    = (*rbac.Authorizer)(nil)
+	_ Roles         = (*rbac.Authorizer)(nil)
+	_ Keys          = (*identity.Authenticator)(nil)
 )
 
 const slackManifest = `{"appId":"slack","name":"Slack","version":"1.2.0",
@@ -49,48 +54,70 @@ const notesManifest = `{"appId":"notes","name":"Notes","version":"2.0.0",
 const (
 	adminToken  = "tok-admin"
 	memberToken = "tok-member"
+	jwtToken    = "tok-jwt"    // an external token claiming the role ops
 	brokenToken = "tok-broken" // the authenticator fails internally
 )
 
 var (
 	admin  = switchboard.Principal{Kind: switchboard.KindUser, ID: "admin"}
 	member = switchboard.Principal{Kind: switchboard.KindUser, ID: "member"}
+	carol  = switchboard.Principal{Kind: switchboard.KindUser, ID: "carol"}
 )
 
 // fakeAuthn accepts the tokens above.
 type fakeAuthn struct{}
 
-func (fakeAuthn) Authenticate(_ context.Context, token string) (switchboard.Principal, error) {
+func (fakeAuthn) AuthenticateRequest(_ context.Context, token string) (identity.Caller, error) {
 	switch token {
 	case adminToken:
-		return admin, nil
+		return identity.Caller{Principal: admin, Via: identity.ViaAPIKey, KeyID: "key_a"}, nil
 	case memberToken:
-		return member, nil
+		return identity.Caller{Principal: member, Via: identity.ViaAPIKey, KeyID: "key_m"}, nil
+	case jwtToken:
+		return identity.Caller{Principal: carol, Roles: []string{"ops"},
+			Via: identity.ViaJWT, Issuer: "https://login.test"}, nil
 	case brokenToken:
-		return switchboard.Principal{}, errors.New("key store unreachable")
+		return identity.Caller{}, errors.New("key store unreachable")
 	}
-	return switchboard.Principal{}, switchboard.Errorf(switchboard.CodeUnauthenticated,
+	return identity.Caller{}, switchboard.Errorf(switchboard.CodeUnauthenticated,
 		"the bearer token is not valid")
 }
 
-// fakeAuthz grants admin everything and member what grants lists; it
-// records every check.
+// fakeAuthz grants admin everything and anyone else the patterns in
+// grants; it records every check, as "principal key".
 type fakeAuthz struct {
 	mu     sync.Mutex
 	grants []string
 	checks []string
 }
 
-func (a *fakeAuthz) Authorize(_ context.Context, p switchboard.Principal, perm string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.checks = append(a.checks, p.String()+" "+perm)
-	if p == admin || slices.Contains(a.grants, perm) {
+func (a *fakeAuthz) Authorize(ctx context.Context, p switchboard.Principal, perm string) error {
+	if a.Allowed(ctx, p, perm) {
 		return nil
 	}
 	e := switchboard.Errorf(switchboard.CodeForbidden, "%s lacks the permission %s", p, perm)
 	e.Permission = perm
 	return e
+}
+
+func (a *fakeAuthz) Allowed(_ context.Context, p switchboard.Principal, key string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.checks = append(a.checks, p.String()+" "+key)
+	return p == admin || slices.ContainsFunc(a.grants, func(g string) bool {
+		return rbac.Match(g, key)
+	})
+}
+
+func (a *fakeAuthz) Permissions(_ context.Context, p switchboard.Principal) []string {
+	if p == admin {
+		return []string{rbac.Wildcard}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := slices.Clone(a.grants)
+	slices.Sort(out)
+	return out
 }
 
 func (a *fakeAuthz) checked() []string {
@@ -123,6 +150,19 @@ func (f *fakeRegistry) Snapshot() *registry.Snapshot { return f.snap }
 
 func (f *fakeRegistry) Catalog(context.Context) ([]registry.Entry, error) {
 	return f.catalog, f.catalogErr
+}
+
+func (f *fakeRegistry) CatalogEntry(_ context.Context, id string) (registry.Entry, error) {
+	if f.catalogErr != nil {
+		return registry.Entry{}, f.catalogErr
+	}
+	for _, e := range f.catalog {
+		if e.Manifest.AppID == id {
+			return e, nil
+		}
+	}
+	return registry.Entry{}, switchboard.Errorf(switchboard.CodeNotFound,
+		"integration %q is not in the catalog", id)
 }
 
 func (f *fakeRegistry) Upload(_ context.Context, raw []byte) (registry.Entry, error) {
@@ -183,11 +223,13 @@ type fakeExecutor struct {
 
 	mu    sync.Mutex
 	calls []executor.Call
+	ctxs  []context.Context
 }
 
-func (f *fakeExecutor) Call(_ context.Context, c executor.Call) (executor.Result, error) {
+func (f *fakeExecutor) Call(ctx context.Context, c executor.Call) (executor.Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
+	f.ctxs = append(f.ctxs, ctx)
 	f.mu.Unlock()
 	if f.panicVal != nil {
 		panic(f.panicVal)
@@ -334,6 +376,9 @@ type testEnv struct {
 	reg   *fakeRegistry
 	exec  *fakeExecutor
 	authz *fakeAuthz
+	keys  *fakeKeys
+	roles *fakeRoles
+	audit *fakeAudit
 	logs  *syncBuffer
 }
 
@@ -353,11 +398,15 @@ func newEnv(t *testing.T, edit ...func(*Config)) *testEnv {
 		},
 		exec:  &fakeExecutor{out: json.RawMessage(`{"ok":true,"ts":"1.2"}`)},
 		authz: &fakeAuthz{},
+		keys:  &fakeKeys{},
+		roles: &fakeRoles{},
+		audit: &fakeAudit{},
 		logs:  &syncBuffer{},
 	}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := Config{
 		Registry: e.reg, Executor: e.exec, Authenticator: fakeAuthn{}, Authorizer: e.authz,
+		Roles: e.roles, Keys: e.keys, Audit: e.audit,
 		Logger:         logger,
 		ManifestSchema: []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema"}`),
 	}

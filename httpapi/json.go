@@ -155,3 +155,16 @@ func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// readJSON reads r's body, at most limit bytes, into dst as [parseJSON]
+// does; an empty body is invalid_request.
+func readJSON(r *http.Request, limit int64, dst any) error {
+	body, err := readBody(r, limit)
+	if err != nil {
+		return err
+	}
+	if isEmpty(body) {
+		return invalidRequest("the request body must be a JSON object")
+	}
+	return parseJSON(body, dst)
+}

@@ -2,18 +2,23 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/identity"
+	"github.com/switchboard-dev/switchboard/rbac"
 )
 
 // echoPrincipal stands in for an MCP transport: it reads its own body and
@@ -445,4 +450,79 @@ func TestStreamingThroughMiddleware(t *testing.T) {
 	rec := e.do(http.MethodGet, "/mcp", memberToken, nil)
 	require.True(t, rec.Flushed)
 	require.True(t, bytes.HasPrefix(rec.Body.Bytes(), []byte("event: ping")))
+}
+
+// contextRecorder is a transport that keeps the context of each request.
+type contextRecorder struct {
+	mu   sync.Mutex
+	ctxs []context.Context
+}
+
+func (c *contextRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	c.ctxs = append(c.ctxs, r.Context())
+	c.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func (c *contextRecorder) only(t *testing.T) context.Context {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	require.Len(t, c.ctxs, 1)
+	return c.ctxs[0]
+}
+
+func TestCallerContext(t *testing.T) {
+	t.Parallel()
+	const action = "/api/v1/integrations/slack/actions/send_message"
+	tests := []struct {
+		name    string
+		method  string
+		path    string
+		token   string
+		who     switchboard.Principal
+		surface audit.Surface
+		claims  bool
+	}{
+		{name: "rest, api key", method: http.MethodPost, path: action, token: memberToken,
+			who: member, surface: audit.SurfaceREST},
+		{name: "rest, jwt", method: http.MethodPost, path: action, token: jwtToken,
+			who: carol, surface: audit.SurfaceREST, claims: true},
+		{name: "mcp, api key", method: http.MethodPost, path: "/mcp", token: memberToken,
+			who: member, surface: audit.SurfaceMCP},
+		{name: "mcp, jwt", method: http.MethodPost, path: "/mcp", token: jwtToken,
+			who: carol, surface: audit.SurfaceMCP, claims: true},
+		{name: "sse", method: http.MethodGet, path: "/sse", token: jwtToken,
+			who: carol, surface: audit.SurfaceMCP, claims: true},
+		{name: "message", method: http.MethodPost, path: "/message", token: memberToken,
+			who: member, surface: audit.SurfaceMCP},
+	}
+	ops := newClaimsAuthorizer(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			transport := &contextRecorder{}
+			e := newEnv(t, func(c *Config) { c.MCP, c.SSE = transport, transport })
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(`{}`))
+			req.Header.Set("Authorization", "Bearer "+tt.token)
+			rec := e.serve(req)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+
+			var ctx context.Context
+			if tt.surface == audit.SurfaceREST {
+				require.Len(t, e.exec.ctxs, 1)
+				ctx = e.exec.ctxs[0]
+			} else {
+				ctx = transport.only(t)
+			}
+			require.Equal(t, tt.who, identity.FromContext(ctx))
+			require.Equal(t, audit.Origin{Actor: tt.who.String(), Surface: tt.surface,
+				RequestID: rec.Header().Get(RequestIDHeader)}, audit.OriginFrom(ctx))
+			require.NotEmpty(t, audit.OriginFrom(ctx).RequestID)
+			require.Equal(t, tt.claims, ops.Allowed(ctx, tt.who, rbac.AuditRead),
+				"the roles the token claims")
+			require.False(t, ops.Allowed(context.Background(), tt.who, rbac.AuditRead))
+		})
+	}
 }

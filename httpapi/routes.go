@@ -4,16 +4,16 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/switchboard-dev/switchboard/audit"
+	"github.com/switchboard-dev/switchboard/rbac"
 )
 
-// Permission keys the administrative routes require.
-const (
-	permDeploy    = "admin:integrations.deploy"
-	permConfigure = "admin:integrations.configure"
-	permSecrets   = "admin:secrets.manage"
-)
-
-// routes builds the one route table of the server.
+// routes builds the one route table of the server. The paths are spelled
+// out rather than nested with Route, so that every route is a leaf of one
+// tree and a 405 can list the methods a path allows. Each route that needs
+// a permission checks it before its handler reads the body or changes
+// anything.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	s.mux = r
@@ -29,13 +29,14 @@ func (s *Server) routes() http.Handler {
 			r.Get("/manifest.schema.json", s.manifestSchema)
 		}
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate)
+			r.Use(s.authenticate(audit.SurfaceREST))
 			s.integrationRoutes(r)
+			s.accessRoutes(r)
 		})
 	})
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate)
+		r.Use(s.authenticate(audit.SurfaceMCP))
 		if s.mcp != nil {
 			r.Mount("/mcp", s.mcp)
 		}
@@ -48,20 +49,56 @@ func (s *Server) routes() http.Handler {
 }
 
 // integrationRoutes serves /api/v1/integrations to authenticated callers.
-// The paths are spelled out rather than nested with Route, so that every
-// route is a leaf of one tree and a 405 can list the methods a path allows.
+// Listings show each caller only what it may use; action calls are
+// authorized by the executor.
 func (s *Server) integrationRoutes(r chi.Router) {
 	r.Get("/integrations", s.handle(s.listIntegrations))
-	r.Get("/integrations/catalog", s.handle(s.listCatalog))
 	r.Group(func(r chi.Router) {
-		r.Use(s.require(permDeploy))
+		r.Use(s.require(rbac.IntegrationsDeploy))
+		r.Get("/integrations/catalog", s.handle(s.listCatalog))
 		r.Post("/integrations/catalog", s.handle(s.uploadManifest))
 		r.Post("/integrations/catalog/{id}/deploy", s.handle(s.deploy))
 		r.Delete("/integrations/catalog/{id}", s.handle(s.undeploy))
 	})
 
 	r.Get("/integrations/{id}", s.handle(s.getIntegration))
-	r.Get("/integrations/{id}/config", s.handle(s.getConfig))
-	r.With(s.require(permConfigure)).Put("/integrations/{id}/config", s.handle(s.putConfig))
+	r.With(s.requireManage).Get("/integrations/{id}/config", s.handle(s.getConfig))
+	r.With(s.requireManage).Put("/integrations/{id}/config", s.handle(s.putConfig))
 	r.Post("/integrations/{id}/actions/{action}", s.handle(s.callAction))
+}
+
+// accessRoutes serves who may do what: API keys, roles, permissions,
+// offboarding and the audit log.
+func (s *Server) accessRoutes(r chi.Router) {
+	r.Get("/permissions", s.handle(s.listPermissions))
+	r.With(s.require(rbac.RBACManage)).
+		Get("/permissions/available", s.handle(s.availablePermissions))
+
+	if s.keys != nil {
+		r.Group(func(r chi.Router) {
+			r.Use(s.require(rbac.KeysManage))
+			r.Post("/keys", s.handle(s.createKey))
+			r.Get("/keys", s.handle(s.listKeys))
+			r.Delete("/keys/{id}", s.handle(s.revokeKey))
+		})
+	}
+	if s.roles != nil {
+		r.Group(func(r chi.Router) {
+			r.Use(s.require(rbac.RBACManage))
+			r.Get("/roles", s.handle(s.listRoles))
+			r.Post("/roles", s.handle(s.createRole))
+			r.Patch("/roles/{name}", s.handle(s.updateRole))
+			r.Delete("/roles/{name}", s.handle(s.deleteRole))
+			r.Post("/roles/assign", s.handle(s.assignRole))
+			r.Post("/roles/revoke", s.handle(s.revokeRole))
+			r.Get("/roles/assignments", s.handle(s.listAssignments))
+		})
+	}
+	if s.keys != nil && s.roles != nil {
+		r.With(s.require(rbac.KeysManage), s.require(rbac.RBACManage)).
+			Delete("/principals/{principal}", s.handle(s.removePrincipal))
+	}
+	if s.audit != nil {
+		r.With(s.require(rbac.AuditRead)).Get("/audit", s.handle(s.listAudit))
+	}
 }

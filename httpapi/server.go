@@ -10,7 +10,10 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/executor"
+	"github.com/switchboard-dev/switchboard/identity"
+	"github.com/switchboard-dev/switchboard/rbac"
 	"github.com/switchboard-dev/switchboard/registry"
 )
 
@@ -25,6 +28,8 @@ type Registry interface {
 	// Snapshot returns the current installed set; never nil.
 	Snapshot() *registry.Snapshot
 	Catalog(ctx context.Context) ([]registry.Entry, error)
+	// CatalogEntry returns the catalog's entry for appID, or CodeNotFound.
+	CatalogEntry(ctx context.Context, appID string) (registry.Entry, error)
 	Upload(ctx context.Context, raw []byte) (registry.Entry, error)
 	Deploy(ctx context.Context, appID string) (*registry.Integration, error)
 	Undeploy(ctx context.Context, appID string, purge bool) error
@@ -38,17 +43,64 @@ type Executor interface {
 	Call(ctx context.Context, c executor.Call) (executor.Result, error)
 }
 
-// Authenticator turns a bearer token into its principal. It returns a
-// *switchboard.Error with CodeUnauthenticated for a token it does not
-// accept; *identity.Authenticator satisfies it.
+// Authenticator turns a bearer token into the caller that presented it. It
+// returns a *switchboard.Error with CodeUnauthenticated for a token it
+// does not accept; *identity.Authenticator satisfies it.
 type Authenticator interface {
-	Authenticate(ctx context.Context, token string) (switchboard.Principal, error)
+	AuthenticateRequest(ctx context.Context, token string) (identity.Caller, error)
 }
 
-// Authorizer decides whether a principal holds a permission key. It returns
-// nil, or a *switchboard.Error with CodeForbidden naming the permission.
+// Authorizer decides what a principal may do, counting the roles its
+// token claims (rbac.WithClaimedRoles) when ctx carries them.
+// *rbac.Authorizer satisfies it.
 type Authorizer interface {
+	// Authorize returns nil, or a *switchboard.Error with CodeForbidden
+	// naming the permission.
 	Authorize(ctx context.Context, p switchboard.Principal, permission string) error
+	// Allowed reports whether p holds the permission key.
+	Allowed(ctx context.Context, p switchboard.Principal, key string) bool
+	// Permissions returns the patterns p holds, sorted.
+	Permissions(ctx context.Context, p switchboard.Principal) []string
+}
+
+// Roles manages roles and their assignments; *rbac.Authorizer satisfies
+// it. Failures meant for clients are *switchboard.Error values: not_found
+// for an unknown role, conflict for a built-in one, invalid_input naming
+// each bad field (a cycle of inheritance included).
+type Roles interface {
+	Roles() []rbac.Role
+	CreateRole(ctx context.Context, r rbac.Role) (rbac.Role, error)
+	UpdateRole(ctx context.Context, name string, patch rbac.RolePatch) (rbac.Role, error)
+	DeleteRole(ctx context.Context, name string) error
+	Assign(ctx context.Context, principal, role string) error
+	Revoke(ctx context.Context, principal, role string) error
+	// Assignments lists the assignments of principal, or all of them when
+	// principal is "".
+	Assignments(ctx context.Context, principal string) ([]rbac.Assignment, error)
+	// RemovePrincipal takes every role from principal.
+	RemovePrincipal(ctx context.Context, principal string) error
+}
+
+// Keys manages API keys; *identity.Authenticator satisfies it. CreateKey
+// returns the key itself, which the API shows once and never logs;
+// ListKeys never returns a key or a usable hash.
+type Keys interface {
+	CreateKey(ctx context.Context, p switchboard.Principal,
+		name string) (string, identity.APIKey, error)
+	// ListKeys lists the keys of p, or every key when p is the zero
+	// Principal.
+	ListKeys(ctx context.Context, p switchboard.Principal) ([]identity.APIKey, error)
+	// RevokeKey deletes one key; an unknown id is CodeNotFound.
+	RevokeKey(ctx context.Context, id string) error
+	// RevokeKeysOf deletes every key of p and says how many there were.
+	RevokeKeysOf(ctx context.Context, p switchboard.Principal) (int, error)
+}
+
+// AuditLog reads the audit log. A query that is not valid gives a
+// *switchboard.Error with CodeInvalidRequest naming the field, as
+// audit.List does.
+type AuditLog interface {
+	List(ctx context.Context, q audit.Query) (audit.Page, error)
 }
 
 // Config configures a [Server]. Registry, Executor, Authenticator and
@@ -58,6 +110,13 @@ type Config struct {
 	Executor      Executor
 	Authenticator Authenticator
 	Authorizer    Authorizer
+
+	// Roles serves /api/v1/roles, Keys /api/v1/keys, and both together
+	// DELETE /api/v1/principals/{principal}; Audit serves /api/v1/audit.
+	// A nil field leaves its paths unrouted.
+	Roles Roles
+	Keys  Keys
+	Audit AuditLog
 
 	// MCP is the streamable HTTP transport, mounted at /mcp. SSE is the
 	// legacy SSE transport, mounted at /sse and /message. Both run behind
@@ -90,6 +149,9 @@ type Server struct {
 	exec    Executor
 	authn   Authenticator
 	authz   Authorizer
+	roles   Roles
+	keys    Keys
+	audit   AuditLog
 	mcp     http.Handler
 	sse     http.Handler
 	ready   func(ctx context.Context) error
@@ -107,7 +169,8 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil || cfg.Executor == nil ||
 		cfg.Authenticator == nil || cfg.Authorizer == nil {
-		return nil, errors.New("httpapi: Registry, Executor, Authenticator and Authorizer are required")
+		return nil, errors.New(
+			"httpapi: Registry, Executor, Authenticator and Authorizer are required")
 	}
 	if cfg.MaxBodyBytes < 0 {
 		return nil, errors.New("httpapi: MaxBodyBytes must not be negative")
@@ -127,6 +190,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		reg: cfg.Registry, exec: cfg.Executor,
 		authn: cfg.Authenticator, authz: cfg.Authorizer,
+		roles: cfg.Roles, keys: cfg.Keys, audit: cfg.Audit,
 		mcp: cfg.MCP, sse: cfg.SSE, ready: cfg.Ready, log: cfg.Logger,
 		maxBody: cfg.MaxBodyBytes, schema: cfg.ManifestSchema,
 	}

@@ -60,6 +60,8 @@ func TestPackageDoc(t *testing.T) {
 	for _, route := range []string{
 		"/healthz", "/readyz", "/manifest.schema.json", "/integrations/catalog/{id}/deploy",
 		"/integrations/{id}/config", "/integrations/{id}/actions/{action}", "/mcp", "/sse",
+		"/keys/{id}", "/principals/{principal}", "/roles/{name}", "/roles/assign",
+		"/roles/revoke", "/roles/assignments", "/permissions/available", "/audit",
 	} {
 		require.Contains(t, doc, route)
 	}

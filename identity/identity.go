@@ -48,6 +48,8 @@ type Config struct {
 	// JWT says which external tokens are accepted; the zero value accepts
 	// none.
 	JWT JWTConfig
+	// Auditor records every key created or revoked; nil records nothing.
+	Auditor Auditor
 }
 
 // Caller is who presented a token, and how.
@@ -74,6 +76,7 @@ type Authenticator struct {
 	now   func() time.Time
 	log   *slog.Logger
 	jwt   *jwtVerifier // nil when no external token is accepted
+	audit Auditor
 
 	// keys caches the keys found by hash, so that a request does not read
 	// the store for a key it has seen; [Authenticator.Flush] empties it
@@ -115,7 +118,7 @@ func New(cfg Config) (*Authenticator, error) {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
 	return &Authenticator{store: cfg.Store, rand: cfg.Rand, now: cfg.Now,
-		log: cfg.Logger, jwt: v}, nil
+		log: cfg.Logger, jwt: v, audit: cfg.Auditor}, nil
 }
 
 // Flush forgets every cached key, so that the next request with each is
@@ -225,20 +228,4 @@ func invalidKey() *switchboard.Error {
 
 func unauthenticated(msg string) *switchboard.Error {
 	return switchboard.Errorf(switchboard.CodeUnauthenticated, "%s", msg)
-}
-
-// AdminOnly is the authorization of a server without roles: the operator
-// and the administrator may do everything, anyone else nothing.
-type AdminOnly struct{}
-
-// Authorize allows the operator and [Admin]; anyone else gets CodeForbidden
-// naming permission.
-func (AdminOnly) Authorize(_ context.Context, p switchboard.Principal, permission string) error {
-	if p == switchboard.Operator || p == Admin {
-		return nil
-	}
-	e := switchboard.Errorf(switchboard.CodeForbidden,
-		"%s lacks the permission %s: an administrator can grant it", p, permission)
-	e.Permission = permission
-	return e
 }

@@ -403,39 +403,6 @@ func TestSQLiteKeepsNoKey(t *testing.T) {
 	}
 }
 
-func TestAdminOnly(t *testing.T) {
-	t.Parallel()
-	const perm = "integration:demo:send"
-	tests := []struct {
-		name    string
-		p       switchboard.Principal
-		allowed bool
-	}{
-		{"operator", switchboard.Operator, true},
-		{"administrator", identity.Admin, true},
-		{"another user", switchboard.Principal{Kind: switchboard.KindUser, ID: "bob"}, false},
-		{"an agent named admin",
-			switchboard.Principal{Kind: switchboard.KindAgent, ID: "admin"}, false},
-		{"an app", switchboard.Principal{Kind: switchboard.KindApp, ID: "billing"}, false},
-		{"nobody", switchboard.Principal{}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			err := identity.AdminOnly{}.Authorize(t.Context(), tt.p, perm)
-			if tt.allowed {
-				require.NoError(t, err)
-				return
-			}
-			e, ok := errors.AsType[*switchboard.Error](err)
-			require.True(t, ok, "%v", err)
-			require.Equal(t, switchboard.CodeForbidden, e.Code)
-			require.Equal(t, perm, e.Permission)
-			require.Contains(t, e.Message, perm)
-		})
-	}
-}
-
 func TestContext(t *testing.T) {
 	t.Parallel()
 	require.True(t, identity.FromContext(t.Context()).IsZero())

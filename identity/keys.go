@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
 )
 
@@ -48,6 +49,11 @@ func (a *Authenticator) CreateKey(
 	}
 	a.log.InfoContext(ctx, "api key created",
 		slog.String(logkey.Principal, k.Principal), slog.String(logkey.KeyID, k.ID))
+	err := a.note(ctx, audit.EventKeyCreate, map[string]string{
+		"key_id": k.ID, "principal": k.Principal, "name": k.Name})
+	if err != nil {
+		return "", APIKey{}, err
+	}
 	return token, k, nil
 }
 
@@ -110,7 +116,7 @@ func (a *Authenticator) RevokeKey(ctx context.Context, id string) error {
 	}
 	a.Flush()
 	a.log.InfoContext(ctx, "api key revoked", slog.String(logkey.KeyID, id))
-	return nil
+	return a.note(ctx, audit.EventKeyRevoke, map[string]string{"key_id": id})
 }
 
 // RevokeKeysOf deletes every key of p, taking effect as [Authenticator.RevokeKey]
@@ -131,7 +137,11 @@ func (a *Authenticator) RevokeKeysOf(ctx context.Context, p switchboard.Principa
 	}
 	a.log.InfoContext(ctx, "api keys revoked",
 		slog.String(logkey.Principal, p.String()), slog.Int(logkey.Count, n))
-	return n, nil
+	if n == 0 {
+		return 0, nil
+	}
+	return n, a.note(ctx, audit.EventKeyRevoke,
+		map[string]string{"principal": p.String(), "count": fmt.Sprint(n)})
 }
 
 // Bootstrap creates the administrator's key when the store has no key at

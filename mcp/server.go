@@ -31,10 +31,21 @@ type Executor interface {
 	Call(ctx context.Context, c executor.Call) (executor.Result, error)
 }
 
+// Policy decides which tools a caller sees: those it may call.
+type Policy interface {
+	Allowed(ctx context.Context, p switchboard.Principal, key string) bool
+	// Generation changes whenever what callers may do may have changed.
+	Generation() uint64
+}
+
 // Config configures a [Server]. Registry and Executor are required.
 type Config struct {
 	Registry Registry
 	Executor Executor
+	// Policy filters tools/list and list_integrations per caller; nil shows
+	// every tool to every caller. Calls are authorized by the executor
+	// either way.
+	Policy Policy
 	// Caller returns who makes a request. The default reads the principal
 	// the HTTP layer authenticated (identity.FromContext); stdio sets one
 	// that checks SWITCHBOARD_TOKEN on every request.
@@ -47,12 +58,14 @@ type Config struct {
 type Server struct {
 	reg    Registry
 	exec   Executor
+	policy Policy
 	caller func(ctx context.Context) (switchboard.Principal, error)
 	log    *slog.Logger
 	mcp    *mcpserver.MCPServer
 
-	syncMu sync.Mutex
-	digest [32]byte
+	syncMu     sync.Mutex
+	digest     [32]byte
+	generation uint64
 
 	http *mcpserver.StreamableHTTPServer
 	sse  *mcpserver.SSEServer
@@ -72,8 +85,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{reg: cfg.Registry, exec: cfg.Executor, caller: cfg.Caller, log: cfg.Logger}
+	s := &Server{reg: cfg.Registry, exec: cfg.Executor, policy: cfg.Policy,
+		caller: cfg.Caller, log: cfg.Logger}
+	hooks := &mcpserver.Hooks{}
+	hooks.AddAfterListTools(s.filterTools)
 	s.mcp = mcpserver.NewMCPServer("switchboard", cfg.Version,
+		mcpserver.WithHooks(hooks),
 		mcpserver.WithToolCapabilities(true),
 		mcpserver.WithInstructions(serverInstructions),
 		// Tool lists will differ per caller: never share a cached list.
@@ -131,12 +148,46 @@ func (s *Server) sync(ctx context.Context) {
 	}
 	var digest [32]byte
 	h.Sum(digest[:0])
-	if digest == s.digest {
+	var generation uint64
+	if s.policy != nil {
+		generation = s.policy.Generation()
+	}
+	switch {
+	case digest != s.digest:
+		s.digest, s.generation = digest, generation
+		s.mcp.SetTools(tools...)
+		s.log.InfoContext(ctx, "mcp tools updated", slog.Int(logkey.Count, len(tools)))
+	case generation != s.generation:
+		// Same tools, but who may call them changed: every client lists
+		// again and sees its own.
+		s.generation = generation
+		s.mcp.SendNotificationToAllClients(mcpgo.MethodNotificationToolsListChanged, nil)
+	}
+}
+
+// allowed reports whether caller may call act.
+func (s *Server) allowed(ctx context.Context, caller switchboard.Principal, act *registry.Action) bool {
+	return s.policy == nil || s.policy.Allowed(ctx, caller, act.Permission)
+}
+
+// filterTools leaves in a tools/list result the built-in tools and the
+// actions the caller may call. A caller that is not authenticated sees the
+// built-in tools only; calling them tells it why nothing else is there.
+func (s *Server) filterTools(ctx context.Context, _ any, _ *mcpgo.ListToolsRequest,
+	res *mcpgo.ListToolsResult) {
+	if res == nil {
 		return
 	}
-	s.digest = digest
-	s.mcp.SetTools(tools...)
-	s.log.InfoContext(ctx, "mcp tools updated", slog.Int(logkey.Count, len(tools)))
+	caller, err := s.caller(ctx)
+	snap := s.reg.Snapshot()
+	kept := res.Tools[:0]
+	for _, t := range res.Tools {
+		act := snap.Tool(t.Name)
+		if act == nil || err == nil && s.allowed(ctx, caller, act) {
+			kept = append(kept, t)
+		}
+	}
+	res.Tools = kept
 }
 
 // StreamableHTTP returns the streamable HTTP transport, for /mcp. The caller

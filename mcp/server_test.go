@@ -165,7 +165,7 @@ type options struct {
 
 // newHarness deploys demo, configured, on a SQLite store with a real vault;
 // other is in the catalog, not deployed. Unless opts say otherwise, calls
-// go through the real executor (AdminOnly) to a fake runner.
+// go through the real executor (admin only) to a fake runner.
 func newHarness(t *testing.T, opts options) *harness {
 	t.Helper()
 	ctx := t.Context()
@@ -193,7 +193,7 @@ func newHarness(t *testing.T, opts options) *harness {
 	exec := opts.exec
 	if exec == nil {
 		exec, err = executor.New(executor.Config{Installed: h.reg,
-			Authorizer: identity.AdminOnly{}, Secrets: v, Runner: h.runner, Logger: log})
+			Authorizer: adminOnly{}, Secrets: v, Runner: h.runner, Logger: log})
 		require.NoError(t, err)
 	}
 	var reg mcp.Registry = h.reg
@@ -750,4 +750,18 @@ func stays(t *testing.T, what string, cond func() bool) {
 		require.True(t, cond(), what)
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// adminOnly lets the operator and user:admin do everything and nobody else
+// anything: the tests' stand-in for roles.
+type adminOnly struct{}
+
+func (adminOnly) Authorize(_ context.Context, p switchboard.Principal, permission string) error {
+	if p == switchboard.Operator || p == identity.Admin {
+		return nil
+	}
+	e := switchboard.Errorf(switchboard.CodeForbidden,
+		"%s lacks the permission %s: an administrator can grant it", p, permission)
+	e.Permission = permission
+	return e
 }

@@ -203,24 +203,30 @@ func (s *Server) callIntegration(ctx context.Context,
 // listIntegrations describes the installed set, or one integration of it.
 func (s *Server) listIntegrations(ctx context.Context,
 	req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-	if _, err := s.caller(ctx); err != nil {
+	caller, err := s.caller(ctx)
+	if err != nil {
 		return s.failure(ctx, req, err)
 	}
 	var args listIntegrationsArgs
 	if err := bindArguments(req.GetRawArguments(), &args); err != nil {
 		return s.failure(ctx, req, err)
 	}
+	// Only what the caller may call: integrations with at least one
+	// allowed action, and of those only the allowed actions.
+	keep := func(act *registry.Action) bool { return s.allowed(ctx, caller, act) }
 	list := []registry.Description{}
 	for _, in := range s.reg.Snapshot().Integrations() {
 		if args.IntegrationID != "" && in.ID() != args.IntegrationID {
 			continue
 		}
-		list = append(list, in.Describe(nil))
+		if d := in.Describe(keep); len(d.Actions) > 0 || len(in.Actions) == 0 && s.policy == nil {
+			list = append(list, d)
+		}
 	}
 	if args.IntegrationID != "" && len(list) == 0 {
 		return s.failure(ctx, req, switchboard.Errorf(switchboard.CodeNotFound,
-			"integration %q is not installed; "+
-				"call list_integrations without arguments to see what is",
+			"integration %q is not installed, or you may call none of its actions; "+
+				"call list_integrations without arguments to see what you can use",
 			args.IntegrationID))
 	}
 	out, err := json.Marshal(map[string]any{"integrations": list})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
 )
 
@@ -60,6 +61,9 @@ func (a *Authorizer) CreateRole(ctx context.Context, r Role) (Role, error) {
 		return Role{}, storeErr(err, "create role "+r.Name)
 	}
 	a.reload(ctx)
+	if err := a.note(ctx, audit.EventRoleCreate, map[string]string{"role": r.Name}); err != nil {
+		return Role{}, err
+	}
 	return r.clone(), nil
 }
 
@@ -101,6 +105,9 @@ func (a *Authorizer) UpdateRole(ctx context.Context, name string, patch RolePatc
 		return Role{}, storeErr(err, "update role "+name)
 	}
 	a.reload(ctx)
+	if err := a.note(ctx, audit.EventRoleUpdate, map[string]string{"role": name}); err != nil {
+		return Role{}, err
+	}
 	return r.clone(), nil
 }
 
@@ -118,7 +125,7 @@ func (a *Authorizer) DeleteRole(ctx context.Context, name string) error {
 		return storeErr(err, "delete role "+name)
 	}
 	a.reload(ctx)
-	return nil
+	return a.note(ctx, audit.EventRoleDelete, map[string]string{"role": name})
 }
 
 // Assign gives principal ("user:alice") the role; it is not an error when
@@ -141,10 +148,11 @@ func (a *Authorizer) Assign(ctx context.Context, principal, role string) error {
 	if err != nil {
 		return storeErr(err, "assign role "+role)
 	}
-	if added {
-		a.reload(ctx)
+	if !added {
+		return nil
 	}
-	return nil
+	a.reload(ctx)
+	return a.note(ctx, audit.EventRoleAssign, map[string]string{"principal": p.String(), "role": role})
 }
 
 // Revoke takes the role from principal. It returns a *switchboard.Error
@@ -162,7 +170,7 @@ func (a *Authorizer) Revoke(ctx context.Context, principal, role string) error {
 		return storeErr(err, "revoke role "+role)
 	}
 	a.reload(ctx)
-	return nil
+	return a.note(ctx, audit.EventRoleRevoke, map[string]string{"principal": p.String(), "role": role})
 }
 
 // Assignments returns the assignments of principal, or every assignment
@@ -199,10 +207,12 @@ func (a *Authorizer) RemovePrincipal(ctx context.Context, principal string) erro
 	if err != nil {
 		return storeErr(err, "remove principal")
 	}
-	if n > 0 {
-		a.reload(ctx)
+	if n == 0 {
+		return nil
 	}
-	return nil
+	a.reload(ctx)
+	return a.note(ctx, audit.EventRoleRevoke,
+		map[string]string{"principal": p.String(), "role": "*", "count": fmt.Sprint(n)})
 }
 
 // reload refreshes the model after a write of this process, so that it

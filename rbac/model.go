@@ -17,6 +17,7 @@ type model struct {
 	names      []string            // keys of roles, sorted
 	sets       map[string]*permSet // per role, inherited roles included
 	principals map[switchboard.Principal]*grant
+	digest     [32]byte // of the roles and assignments it was built from
 }
 
 // grant is what one principal holds: the names of its roles, and their

@@ -2,6 +2,8 @@ package rbac
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +24,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now stamps roles and assignments; nil is time.Now.
 	Now func() time.Time
+	// Auditor records every change to roles and assignments; nil records
+	// nothing.
+	Auditor Auditor
 }
 
 // Authorizer decides what principals may do, and manages the roles and
@@ -32,6 +37,11 @@ type Authorizer struct {
 	store Store
 	log   *slog.Logger
 	now   func() time.Time
+	audit Auditor
+
+	// generation counts the models loaded, so that a reader can tell the
+	// roles or assignments may have changed.
+	generation atomic.Uint64
 
 	model     atomic.Pointer[model]
 	refreshMu sync.Mutex // one load at a time, so an older never replaces a newer
@@ -50,7 +60,7 @@ func New(ctx context.Context, cfg Config) (*Authorizer, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &Authorizer{store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	a := &Authorizer{store: cfg.Store, log: cfg.Logger, now: cfg.Now, audit: cfg.Auditor}
 	if err := a.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -75,9 +85,37 @@ func (a *Authorizer) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load role assignments: %w", err)
 	}
-	a.model.Store(build(roles, assigned, a.log))
+	sum := digest(roles, assigned)
+	if prev := a.model.Load(); prev != nil && prev.digest == sum {
+		return nil
+	}
+	m := build(roles, assigned, a.log)
+	m.digest = sum
+	a.model.Store(m)
+	a.generation.Add(1)
 	return nil
 }
+
+// digest fingerprints what the store holds, so that a refresh that finds
+// nothing new keeps the model and its generation.
+func digest(roles []Role, assigned []Assignment) [sha256.Size]byte {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for _, r := range roles {
+		_ = enc.Encode([]any{r.Name, r.Description, r.Permissions, r.Inherits})
+	}
+	for _, as := range assigned {
+		_ = enc.Encode([]string{as.Principal, as.Role})
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// Generation grows each time roles or assignments are found changed, so that a
+// reader (the MCP server, deciding whether to tell clients their tool lists
+// changed) can tell they may differ from what it last saw.
+func (a *Authorizer) Generation() uint64 { return a.generation.Load() }
 
 // claimsKey is the context key of roles claimed by an external token.
 type claimsKey struct{}

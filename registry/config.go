@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
 )
 
@@ -133,9 +134,13 @@ func (r *Registry) Configure(ctx context.Context, appID string, values map[strin
 	if err := r.Refresh(ctx); err != nil {
 		return nil, err
 	}
+	names := strings.Join(sortedNames(values), ",")
 	r.log.InfoContext(ctx, "integration configured",
-		slog.String(logkey.Integration, appID),
-		slog.String("properties", strings.Join(sortedNames(values), ",")))
+		slog.String(logkey.Integration, appID), slog.String("properties", names))
+	// Property names only: a value, secret or not, never reaches the log.
+	if err := r.note(ctx, audit.EventConfigure, appID, map[string]string{"properties": names}); err != nil {
+		return nil, err
+	}
 	if now := r.Snapshot().Integration(appID); now != nil {
 		return now, nil
 	}

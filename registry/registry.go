@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	Now func() time.Time
 	// PollInterval is how often Run reads the change feed.
 	PollInterval time.Duration
+	// Auditor records uploads, deploys, undeploys and config changes; nil
+	// records nothing.
+	Auditor Auditor
 }
 
 // Registry is the catalog and the installed set of one process. It keeps
@@ -44,6 +48,7 @@ type Registry struct {
 	now     func() time.Time
 	poll    time.Duration
 	static  map[string]Entry
+	audit   Auditor
 
 	snap      atomic.Pointer[Snapshot]
 	refreshMu sync.Mutex
@@ -78,6 +83,7 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		poll:     cfg.PollInterval,
+		audit:    cfg.Auditor,
 		static:   map[string]Entry{},
 		compiled: map[[32]byte]*compiledManifest{},
 		subs:     map[chan struct{}]struct{}{},
@@ -199,6 +205,9 @@ func (r *Registry) Upload(ctx context.Context, raw []byte) (Entry, error) {
 	}
 	r.log.InfoContext(ctx, "manifest uploaded",
 		slog.String(logkey.Integration, m.AppID), slog.String(logkey.Version, m.Version))
+	if err := r.note(ctx, audit.EventUpload, m.AppID, map[string]string{"version": m.Version}); err != nil {
+		return Entry{}, err
+	}
 	return e, nil
 }
 
@@ -231,6 +240,13 @@ func (r *Registry) Deploy(ctx context.Context, appID string) (*Integration, erro
 		attrs = append(attrs, slog.String("previous_version", prev.Manifest.Version))
 	}
 	r.log.InfoContext(ctx, "integration deployed", attrs...)
+	detail := map[string]string{"version": in.Manifest.Version, "source": e.Source}
+	if prev != nil {
+		detail["previous_version"] = prev.Manifest.Version
+	}
+	if err := r.note(ctx, audit.EventDeploy, appID, detail); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 
@@ -269,7 +285,7 @@ func (r *Registry) Undeploy(ctx context.Context, appID string, purge bool) error
 	}
 	r.log.InfoContext(ctx, "integration undeployed",
 		slog.String(logkey.Integration, appID), slog.Bool("purge", purge))
-	return nil
+	return r.note(ctx, audit.EventUndeploy, appID, map[string]string{"purge": fmt.Sprint(purge)})
 }
 
 func (r *Registry) purge(ctx context.Context, appID string, in *Integration) error {

@@ -9,12 +9,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/backend"
 	"github.com/switchboard-dev/switchboard/examples"
 	"github.com/switchboard-dev/switchboard/executor"
 	"github.com/switchboard-dev/switchboard/identity"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
+	"github.com/switchboard-dev/switchboard/rbac"
 	"github.com/switchboard-dev/switchboard/registry"
 	"github.com/switchboard-dev/switchboard/store/postgres"
 	"github.com/switchboard-dev/switchboard/store/sqlite"
@@ -26,6 +30,8 @@ type store interface {
 	registry.Store
 	vault.Store
 	identity.Store
+	rbac.Store
+	audit.Store
 	Ping(ctx context.Context) error
 	MigrationsCurrent(ctx context.Context) (bool, error)
 	Close() error
@@ -43,11 +49,15 @@ type app struct {
 	log      *slog.Logger
 	store    store
 	vault    *vault.Vault
+	audit    *audit.Log
+	rbac     *rbac.Authorizer
 	registry *registry.Registry
 	auth     *identity.Authenticator
-	authz    executor.Authorizer
 	backend  *backend.HTTP
 	exec     *executor.Executor
+	// changed tells the MCP server that the installed set or the roles
+	// changed, once every cache of this process has caught up.
+	changed *broadcast
 }
 
 const (
@@ -177,6 +187,14 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 		return err
 	}
 	a.vault = v
+	a.audit, err = audit.New(ctx, audit.Config{Store: a.store, Vault: v, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.rbac, err = rbac.New(ctx, rbac.Config{Store: a.store, Logger: a.log, Auditor: a.audit})
+	if err != nil {
+		return err
+	}
 	builtin, err := registry.LoadBuiltin(examples.Catalog)
 	if err != nil {
 		return err
@@ -186,11 +204,7 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 		return err
 	}
 	a.registry, err = registry.New(ctx, registry.Config{Store: a.store, Secrets: v,
-		Builtin: builtin, Folders: folders, Logger: a.log})
-	if err != nil {
-		return err
-	}
-	a.auth, err = identity.New(identity.Config{Store: a.store, Logger: a.log})
+		Builtin: builtin, Folders: folders, Logger: a.log, Auditor: a.audit})
 	if err != nil {
 		return err
 	}
@@ -199,11 +213,18 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	if err != nil {
 		return err
 	}
-	// Until roles exist, the administrator and the operator may do
-	// everything and nobody else anything.
-	a.authz = identity.AdminOnly{}
+	jwt, err := a.cfg.jwtConfig()
+	if err != nil {
+		return err
+	}
+	a.auth, err = identity.New(identity.Config{Store: a.store, Logger: a.log,
+		JWT: jwt, Auditor: a.audit})
+	if err != nil {
+		return err
+	}
 	a.exec, err = executor.New(executor.Config{Installed: a.registry,
-		Authorizer: a.authz, Secrets: v, Runner: a.backend, Logger: a.log})
+		Authorizer: a.rbac, Secrets: v, Runner: a.backend, Auditor: a.audit, Logger: a.log})
+	a.changed = newBroadcast()
 	return err
 }
 
@@ -211,8 +232,14 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 // writes it, mode 0600, to the data directory. The key never reaches a log.
 func (a *app) bootstrap(ctx context.Context) error {
 	token, err := a.auth.Bootstrap(ctx)
-	if err != nil || token == "" {
+	if err != nil {
 		return err
+	}
+	if err := a.adminRole(ctx); err != nil {
+		return err
+	}
+	if token == "" {
+		return nil
 	}
 	path := filepath.Join(a.cfg.dataDir, adminFile)
 	if err := writeSecretFile(path, []byte(token+"\n")); err != nil {
@@ -221,6 +248,19 @@ func (a *app) bootstrap(ctx context.Context) error {
 	a.log.WarnContext(ctx, "admin key created: it opens every API; keep it secret",
 		slog.String(logkey.File, path))
 	return nil
+}
+
+// adminRole gives the first start's administrator the admin role when no
+// principal holds any role yet: on a new store, and on a store made before
+// roles existed, whose administrator would otherwise lose every right.
+func (a *app) adminRole(ctx context.Context) error {
+	as, err := a.rbac.Assignments(ctx, "")
+	if err != nil || len(as) > 0 {
+		return err
+	}
+	ctx = audit.WithOrigin(ctx, audit.Origin{Actor: switchboard.Operator.String(),
+		Surface: audit.SurfaceSystem})
+	return a.rbac.Assign(ctx, identity.Admin.String(), rbac.AdminRole)
 }
 
 func fileExists(path string) bool {
@@ -254,6 +294,14 @@ func writeSecretFile(path string, data []byte) error {
 }
 
 func (a *app) close() {
+	if a.audit != nil {
+		// Entries of calls that drained are written before the store closes.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := a.audit.Close(ctx); err != nil {
+			a.log.Error("audit log not closed cleanly", slog.Any(logkey.Err, err))
+		}
+		cancel()
+	}
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
 			a.log.Warn("store close", slog.Any(logkey.Err, err))
@@ -281,6 +329,10 @@ func (a *app) follow(ctx context.Context) {
 		case <-changes:
 			a.vault.Flush()
 			a.auth.Flush()
+			if err := a.rbac.Refresh(ctx); err != nil && ctx.Err() == nil {
+				a.log.WarnContext(ctx, "roles not refreshed", slog.Any(logkey.Err, err))
+			}
+			a.changed.notify()
 		}
 	}
 }

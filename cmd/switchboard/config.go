@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/switchboard-dev/switchboard/identity"
 )
 
 // DefaultAddr is where serve listens unless told otherwise.
@@ -23,7 +25,67 @@ type config struct {
 	logFormat           string
 	logLevel            string
 	dbMaxConns          int
-	shutdownTimeout     string
+	jwtIssuers          []string
+	jwtAudience         string
+	jwtHS256Secret      string
+	jwtHS256Issuer      string
+	jwtRolesClaim       string
+}
+
+// jwtFlags registers the flags that accept external tokens.
+func jwtFlags(fs *flag.FlagSet, e *env, cfg *config) {
+	if v := e.getenv("SWITCHBOARD_JWT_ISSUER"); v != "" {
+		cfg.jwtIssuers = strings.Fields(v)
+	}
+	fs.Var(listFlag{&cfg.jwtIssuers}, "jwt-issuer",
+		"accept JWTs of this OpenID Connect issuer URL (repeatable; SWITCHBOARD_JWT_ISSUER, space-separated)")
+	fs.StringVar(&cfg.jwtAudience, "jwt-audience", envOr(e, "SWITCHBOARD_JWT_AUDIENCE", ""),
+		"audience the issuers' tokens must name (SWITCHBOARD_JWT_AUDIENCE; required with --jwt-issuer)")
+	// The secret comes from the environment only: a flag would show in ps.
+	cfg.jwtHS256Secret = e.getenv("SWITCHBOARD_JWT_HS256_SECRET")
+	fs.StringVar(&cfg.jwtHS256Issuer, "jwt-hs256-issuer", envOr(e, "SWITCHBOARD_JWT_HS256_ISSUER", ""),
+		"issuer of the tokens signed with SWITCHBOARD_JWT_HS256_SECRET (SWITCHBOARD_JWT_HS256_ISSUER)")
+	fs.StringVar(&cfg.jwtRolesClaim, "jwt-roles-claim", envOr(e, "SWITCHBOARD_JWT_ROLES_CLAIM", ""),
+		"claim of a JWT that lists its subject's roles (SWITCHBOARD_JWT_ROLES_CLAIM)")
+}
+
+// jwtConfig turns the JWT settings into the identity package's.
+func (c *config) jwtConfig() (identity.JWTConfig, error) {
+	var j identity.JWTConfig
+	if len(c.jwtIssuers) > 0 && c.jwtAudience == "" {
+		return j, usagef("--jwt-audience is required with --jwt-issuer: tokens must be meant for this server")
+	}
+	for _, u := range c.jwtIssuers {
+		j.OIDC = append(j.OIDC, identity.OIDCIssuer{URL: u, Audience: c.jwtAudience})
+	}
+	if c.jwtHS256Secret != "" {
+		aud := c.jwtAudience
+		if aud == "" {
+			aud = identity.DefaultAudience
+		}
+		j.HS256 = &identity.HS256Issuer{Secret: []byte(c.jwtHS256Secret),
+			Issuer: c.jwtHS256Issuer, Audience: aud}
+	}
+	j.RolesClaim = c.jwtRolesClaim
+	return j, nil
+}
+
+// listFlag collects a repeated flag.
+type listFlag struct{ values *[]string }
+
+func (l listFlag) String() string {
+	if l.values == nil {
+		return ""
+	}
+	return strings.Join(*l.values, " ")
+}
+
+func (l listFlag) Set(v string) error {
+	if v == "" {
+		return errors.New("empty value")
+	}
+	*l.values = append(*l.values, v)
+	return nil
 }
 
 // catalogFlag collects repeated --catalog values.
@@ -74,6 +136,7 @@ func storeFlags(fs *flag.FlagSet, e *env, cfg *config) func() error {
 	}
 	fs.IntVar(&cfg.dbMaxConns, "db-max-conns", maxConns,
 		"PostgreSQL pool size; 0 picks one from the CPU count (SWITCHBOARD_DB_MAX_CONNS)")
+	jwtFlags(fs, e, cfg)
 	return func() error {
 		if envErr != nil {
 			return envErr

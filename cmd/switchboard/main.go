@@ -12,6 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 )
 
 func main() {
@@ -45,6 +48,11 @@ func commands() []command {
 		{"undeploy", "undeploy an integration, keeping its config unless --purge", cmdUndeploy},
 		{"config", "show or set an integration's config: config show|set", cmdConfig},
 		{"call", "call an action as SWITCHBOARD_TOKEN", cmdCall},
+		{"keys", "create, list and revoke API keys: keys create|list|revoke", cmdKeys},
+		{"roles", "manage roles and who has them: roles list|create|update|delete|assign|revoke|assignments", cmdRoles},
+		{"permissions", "show what a principal may do, or every permission there is", cmdPermissions},
+		{"principals", "offboard a principal: principals delete", cmdPrincipals},
+		{"audit", "export and verify the audit log: audit export|verify", cmdAudit},
 		{"migrate", "apply the store's migrations", cmdMigrate},
 		{"vault", "manage the vault: vault rotate", cmdVault},
 		{"version", "print the version", cmdVersion},
@@ -63,6 +71,10 @@ func run(ctx context.Context, args []string, e *env) int {
 		if c.name != args[0] {
 			continue
 		}
+		// Whatever a command changes is audited as the operator's, unless a
+		// surface inside it (a request to serve, a call) says otherwise.
+		ctx := audit.WithOrigin(ctx, audit.Origin{
+			Actor: switchboard.Operator.String(), Surface: audit.SurfaceCLI})
 		err := c.run(ctx, e, args[1:])
 		if err == nil {
 			return 0
@@ -83,7 +95,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'switchboard <command> -h' for a command's flags.")

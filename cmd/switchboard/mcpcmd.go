@@ -40,7 +40,8 @@ func cmdMCP(ctx context.Context, e *env, args []string) error {
 			slog.String(logkey.Code, string(switchboard.ErrorCode(err))))
 	}
 	m, err := mcp.New(mcp.Config{
-		Registry: a.registry, Executor: a.exec, Logger: log, Version: version(),
+		Registry: installed{a.registry, a.changed}, Executor: a.exec, Policy: a.rbac,
+		Logger: log, Version: version(),
 		// The token is checked on every request, so revoking it takes
 		// effect at once.
 		Caller: func(ctx context.Context) (switchboard.Principal, error) {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/docs"
 	"github.com/switchboard-dev/switchboard/httpapi"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
@@ -44,14 +45,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 }
 
 func (a *app) serve(ctx context.Context) error {
-	m, err := mcp.New(mcp.Config{Registry: a.registry, Executor: a.exec,
-		Logger: a.log, Version: version()})
+	m, err := mcp.New(mcp.Config{Registry: installed{a.registry, a.changed},
+		Executor: a.exec, Policy: a.rbac, Logger: a.log, Version: version()})
 	if err != nil {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{
 		Registry: a.registry, Executor: a.exec, Authenticator: a.auth,
-		Authorizer: a.authz, MCP: m.StreamableHTTP(), SSE: m.SSE(),
+		Authorizer: a.rbac, Roles: a.rbac, Keys: a.auth, Audit: auditLog{a.store},
+		MCP: m.StreamableHTTP(), SSE: m.SSE(),
 		Ready: a.ready, Logger: a.log, ManifestSchema: docs.ManifestSchema,
 	})
 	if err != nil {
@@ -97,4 +99,11 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	a.log.Info("stopped")
 	return nil
+}
+
+// auditLog lists audit entries for the REST API.
+type auditLog struct{ store audit.Store }
+
+func (l auditLog) List(ctx context.Context, q audit.Query) (audit.Page, error) {
+	return audit.List(ctx, l.store, q)
 }

@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/identity"
+	"github.com/switchboard-dev/switchboard/rbac"
+)
+
+// require lets a request through only when its principal holds
+// permission; otherwise it answers the Authorizer's forbidden problem. It
+// runs after authenticate and before the handler changes anything.
+func (s *Server) require(permission string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := s.authorize(r, permission); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// requireManage lets a request through only when its principal may manage
+// the integration {id} names: it holds integration:{id}:manage or
+// admin:integrations.configure. The forbidden problem names the first.
+func (s *Server) requireManage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		p := identity.FromContext(ctx)
+		manage := rbac.ManageKey(chi.URLParam(r, "id"))
+		if !s.authz.Allowed(ctx, p, manage) &&
+			!s.authz.Allowed(ctx, p, rbac.IntegrationsConfigure) {
+			s.fail(w, r, forbidden(p, manage, rbac.IntegrationsConfigure))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authorize asks the Authorizer whether r's principal holds permission.
+func (s *Server) authorize(r *http.Request, permission string) error {
+	ctx := r.Context()
+	return s.authz.Authorize(ctx, identity.FromContext(ctx), permission)
+}
+
+// allowed reports whether r's principal holds the permission key.
+func (s *Server) allowed(r *http.Request, key string) bool {
+	ctx := r.Context()
+	return s.authz.Allowed(ctx, identity.FromContext(ctx), key)
+}
+
+// forbidden is the problem of p lacking permission, which other also
+// grants.
+func forbidden(p switchboard.Principal, permission, other string) *switchboard.Error {
+	e := switchboard.Errorf(switchboard.CodeForbidden,
+		"%s lacks the permission %s (%s also allows this): an administrator can grant it",
+		p, permission, other)
+	e.Permission = permission
+	return e
+}
