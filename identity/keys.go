@@ -50,7 +50,7 @@ func (a *Authenticator) CreateKey(
 	a.log.InfoContext(ctx, "api key created",
 		slog.String(logkey.Principal, k.Principal), slog.String(logkey.KeyID, k.ID))
 	err := a.note(ctx, audit.EventKeyCreate, map[string]string{
-		"key_id": k.ID, "principal": k.Principal, "name": k.Name})
+		"key": k.ID, "principal": k.Principal, "name": k.Name})
 	if err != nil {
 		return "", APIKey{}, err
 	}
@@ -116,7 +116,7 @@ func (a *Authenticator) RevokeKey(ctx context.Context, id string) error {
 	}
 	a.Flush()
 	a.log.InfoContext(ctx, "api key revoked", slog.String(logkey.KeyID, id))
-	return a.note(ctx, audit.EventKeyRevoke, map[string]string{"key_id": id})
+	return a.note(ctx, audit.EventKeyRevoke, map[string]string{"key": id})
 }
 
 // RevokeKeysOf deletes every key of p, taking effect as [Authenticator.RevokeKey]

@@ -226,7 +226,10 @@ func (s *seen) add(b []byte) {
 	s.all = append(s.all, append([]byte(nil), b...))
 }
 
-type mcpClient = mcpsdk.ClientSession
+type (
+	mcpClient  = mcpsdk.ClientSession
+	callParams = mcpsdk.CallToolParams
+)
 
 // bearer adds a key to every request of an MCP HTTP client.
 type bearer struct {
@@ -245,7 +248,13 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // of every tools/list_changed.
 func (s *server) client(transport, version string, onChange func()) *mcpClient {
 	s.in.t.Helper()
-	httpClient := &http.Client{Transport: bearer{key: s.in.adminKey(), base: http.DefaultTransport}}
+	return s.clientAs(s.in.adminKey(), transport, version, onChange)
+}
+
+// clientAs connects an MCP client that presents key.
+func (s *server) clientAs(key, transport, version string, onChange func()) *mcpClient {
+	s.in.t.Helper()
+	httpClient := &http.Client{Transport: bearer{key: key, base: http.DefaultTransport}}
 	var t mcpsdk.Transport
 	switch transport {
 	case "http":
@@ -350,6 +359,8 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/api/chat.postMessage":
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.000100","message":{"text":%q}}`,
 			rec.Body["channel"], rec.Body["text"])
+	case r.URL.Path == "/api/reactions.add":
+		fmt.Fprint(w, `{"ok":true}`)
 	case r.URL.Path == "/api/conversations.list":
 		fmt.Fprint(w, `{"ok":true,"channels":[{"id":"C1","name":"general"}],"response_metadata":{"next_cursor":""}}`)
 	default:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/docs"
+	"github.com/switchboard-dev/switchboard/executor"
 	"github.com/switchboard-dev/switchboard/httpapi"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
 	"github.com/switchboard-dev/switchboard/mcp"
@@ -44,18 +45,28 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	return a.serve(ctx)
 }
 
-func (a *app) serve(ctx context.Context) error {
+// surfaces builds the MCP server and the HTTP handler that serves REST and
+// MCP over HTTP, both on exec.
+func (a *app) surfaces(exec *executor.Executor) (*mcp.Server, http.Handler, error) {
 	m, err := mcp.New(mcp.Config{Registry: installed{a.registry, a.changed},
-		Executor: a.exec, Policy: a.rbac, Logger: a.log, Version: version()})
+		Executor: exec, Policy: a.rbac, Logger: a.log, Version: version()})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	api, err := httpapi.New(httpapi.Config{
-		Registry: a.registry, Executor: a.exec, Authenticator: a.auth,
+		Registry: a.registry, Executor: exec, Authenticator: a.auth,
 		Authorizer: a.rbac, Roles: a.rbac, Keys: a.auth, Audit: auditLog{a.store},
 		MCP: m.StreamableHTTP(), SSE: m.SSE(),
 		Ready: a.ready, Logger: a.log, ManifestSchema: docs.ManifestSchema,
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, api.Handler(), nil
+}
+
+func (a *app) serve(ctx context.Context) error {
+	m, handler, err := a.surfaces(a.exec)
 	if err != nil {
 		return err
 	}
@@ -64,7 +75,7 @@ func (a *app) serve(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
