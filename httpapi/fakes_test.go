@@ -284,6 +284,11 @@ func (s *snapshotStore) UpdateConfig(context.Context, string,
 	return errReadOnly
 }
 
+func (s *snapshotStore) UpdateConfigWithSecrets(context.Context, string,
+	func(json.RawMessage) (json.RawMessage, error), []registry.SecretWrite) error {
+	return errReadOnly
+}
+
 func (s *snapshotStore) DeleteConfig(context.Context, string) error { return errReadOnly }
 
 func (s *snapshotStore) LastChange(context.Context) (int64, error) { return 1, nil }
@@ -299,6 +304,12 @@ func (s *snapshotStore) DeletePlatformSecret(context.Context, string) error {
 func (s *snapshotStore) PlatformSecretNames(context.Context) ([]string, error) {
 	return s.secrets, nil
 }
+
+func (s *snapshotStore) PlatformSecretWrite(string, []byte) (registry.SecretWrite, error) {
+	return registry.SecretWrite{}, errReadOnly
+}
+
+func (s *snapshotStore) ForgetPlatformSecrets(...string) {}
 
 var deployedAt = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 

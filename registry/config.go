@@ -100,7 +100,10 @@ func missing(cs *ConfigSchema, set map[string]bool) []string {
 // config after checking it against its schema; an empty string (or null)
 // deletes a value; properties not named stay as they are. Every value is
 // checked before anything is written, and a bad one is reported by property
-// name, never with its value. It returns the integration as now installed.
+// name, never with its value. The secrets and the plain config are written
+// in one store transaction, so that concurrent calls never leave one
+// call's secret beside another's plain values. It returns the integration
+// as now installed.
 func (r *Registry) Configure(ctx context.Context, appID string, values map[string]json.RawMessage) (*Integration, error) {
 	in := r.Snapshot().Integration(appID)
 	if in == nil {
@@ -115,21 +118,8 @@ func (r *Registry) Configure(ctx context.Context, appID string, values map[strin
 	if err != nil {
 		return nil, err
 	}
-	for name, value := range plan.secrets {
-		if value == nil {
-			err = r.secrets.DeletePlatformSecret(ctx, name)
-		} else {
-			err = r.secrets.PutPlatformSecret(ctx, name, value)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("store secret of %s: %w", appID, err)
-		}
-	}
-	// The config row is written even when only secrets changed: its
-	// presence marks an integration whose settings are kept, which purging
-	// another integration must respect.
-	if err := r.store.UpdateConfig(ctx, appID, plan.merge); err != nil {
-		return nil, fmt.Errorf("store config of %s: %w", appID, err)
+	if err := r.writeConfig(ctx, appID, plan); err != nil {
+		return nil, err
 	}
 	if err := r.Refresh(ctx); err != nil {
 		return nil, err
@@ -145,6 +135,30 @@ func (r *Registry) Configure(ctx context.Context, appID string, values map[strin
 		return now, nil
 	}
 	return nil, switchboard.Errorf(switchboard.CodeNotFound, "integration %q was undeployed", appID)
+}
+
+// writeConfig seals the plan's secrets, then has the store write them and
+// the merged plain config in one transaction. The config row is written
+// even when only secrets changed: its presence marks an integration whose
+// settings are kept, which purging another integration must respect.
+func (r *Registry) writeConfig(ctx context.Context, appID string, plan *configPlan) error {
+	names := sortedNames(plan.secrets)
+	writes := make([]SecretWrite, 0, len(names))
+	for _, name := range names {
+		w, err := r.secrets.PlatformSecretWrite(name, plan.secrets[name])
+		clear(plan.secrets[name]) // plaintext is kept no longer than sealing needs
+		if err != nil {
+			return fmt.Errorf("seal secret of %s: %w", appID, err)
+		}
+		writes = append(writes, w)
+	}
+	// The vault's cached copies go even on an error: a failed commit may
+	// still have committed.
+	defer r.secrets.ForgetPlatformSecrets(names...)
+	if err := r.store.UpdateConfigWithSecrets(ctx, appID, plan.merge, writes); err != nil {
+		return fmt.Errorf("store config of %s: %w", appID, err)
+	}
+	return nil
 }
 
 func (r *Registry) compiledFor(in *Integration) (*compiledManifest, error) {

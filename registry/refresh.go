@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -66,7 +67,7 @@ func (r *Registry) build(ctx context.Context, change int64, rows []Installed,
 	configs map[string]json.RawMessage, secrets map[string]bool) *Snapshot {
 	s := &Snapshot{Change: change, byID: map[string]*Integration{}, byTool: map[string]*Action{}}
 	used := map[[32]byte]*compiledManifest{}
-	var keys []ToolKey
+	var order []toolOrder
 	for _, row := range rows {
 		key := manifestKey(row.Manifest)
 		cm, err := r.compile(key, row.Manifest)
@@ -79,11 +80,14 @@ func (r *Registry) build(ctx context.Context, change int64, rows []Installed,
 		in := newIntegration(row, cm, configs[row.AppID], secrets)
 		s.list = append(s.list, in)
 		s.byID[row.AppID] = in
-		for _, a := range in.Actions {
-			keys = append(keys, ToolKey{AppID: row.AppID, ActionID: a.Spec.ID})
+		for i, a := range in.Actions {
+			order = append(order, toolOrder{
+				key:   ToolKey{AppID: row.AppID, ActionID: a.Spec.ID},
+				since: row.ActionSince[a.Spec.ID], seq: row.Seq, index: i,
+			})
 		}
 	}
-	names := ToolNames(keys)
+	names := ToolNames(namingOrder(order))
 	for _, in := range s.list {
 		for _, a := range in.Actions {
 			a.Tool = names[ToolKey{AppID: in.ID(), ActionID: a.Spec.ID}]
@@ -92,6 +96,31 @@ func (r *Registry) build(ctx context.Context, change int64, rows []Installed,
 	}
 	r.compiled = used
 	return s
+}
+
+// toolOrder is where an action stands when tools are named: when it was
+// first deployed, then its integration's Seq, then its manifest position.
+type toolOrder struct {
+	key   ToolKey
+	since int64
+	seq   int64
+	index int
+}
+
+// namingOrder returns the keys of order sorted as [ToolNames] wants them:
+// the earliest deployed action first. A stamp of 0 (an action deployed
+// before stamps were kept) sorts before every other, and among such
+// actions Seq and manifest order decide, as they did then.
+func namingOrder(order []toolOrder) []ToolKey {
+	slices.SortFunc(order, func(a, b toolOrder) int {
+		return cmp.Or(cmp.Compare(a.since, b.since), cmp.Compare(a.seq, b.seq),
+			cmp.Compare(a.index, b.index))
+	})
+	keys := make([]ToolKey, len(order))
+	for i, o := range order {
+		keys[i] = o.key
+	}
+	return keys
 }
 
 func (r *Registry) compile(key [32]byte, raw []byte) (*compiledManifest, error) {

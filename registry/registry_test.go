@@ -25,8 +25,20 @@ type memStore struct {
 	uploaded map[string]StoredManifest
 	inst     map[string]Installed
 	configs  map[string]json.RawMessage
-	secrets  map[string][]byte
+	// secrets holds what PlatformSecretWrite "sealed": the value behind a
+	// "sealed:" prefix.
+	secrets map[string][]byte
+	// failConfig, when set, is what UpdateConfigWithSecrets returns,
+	// writing nothing, as a transaction that does not commit.
+	failConfig error
+	// forgotten lists the names ForgetPlatformSecrets was given.
+	forgotten []string
 }
+
+var (
+	_ Store   = (*memStore)(nil)
+	_ Secrets = (*memStore)(nil)
+)
 
 func newMemStore() *memStore {
 	return &memStore{uploaded: map[string]StoredManifest{}, inst: map[string]Installed{},
@@ -60,11 +72,13 @@ func (s *memStore) DeleteUploadedManifest(_ context.Context, id string) error {
 func (s *memStore) Install(_ context.Context, rec Installed) (Installed, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.seq++
 	if old, ok := s.inst[rec.AppID]; ok {
 		rec.Seq, rec.DeployedAt = old.Seq, old.DeployedAt
+		rec.ActionSince = StampActions(&old, rec.Manifest, s.seq)
 	} else {
-		s.seq++
 		rec.Seq = s.seq
+		rec.ActionSince = StampActions(nil, rec.Manifest, s.seq)
 	}
 	s.inst[rec.AppID] = rec
 	s.bump()
@@ -96,9 +110,18 @@ func (s *memStore) Configs(context.Context) (map[string]json.RawMessage, error) 
 	return maps.Clone(s.configs), nil
 }
 
-func (s *memStore) UpdateConfig(_ context.Context, id string, fn func(json.RawMessage) (json.RawMessage, error)) error {
+func (s *memStore) UpdateConfig(ctx context.Context, id string,
+	fn func(json.RawMessage) (json.RawMessage, error)) error {
+	return s.UpdateConfigWithSecrets(ctx, id, fn, nil)
+}
+
+func (s *memStore) UpdateConfigWithSecrets(_ context.Context, id string,
+	fn func(json.RawMessage) (json.RawMessage, error), writes []SecretWrite) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failConfig != nil {
+		return s.failConfig
+	}
 	cur, ok := s.configs[id]
 	if !ok {
 		cur = json.RawMessage(`{}`)
@@ -106,6 +129,14 @@ func (s *memStore) UpdateConfig(_ context.Context, id string, fn func(json.RawMe
 	next, err := fn(cur)
 	if err != nil {
 		return err
+	}
+	for _, w := range writes {
+		if w.Sealed == nil {
+			delete(s.secrets, w.Name)
+		} else {
+			s.secrets[w.Name] = w.Sealed
+		}
+		s.bump()
 	}
 	s.configs[id] = next
 	s.bump()
@@ -126,12 +157,18 @@ func (s *memStore) LastChange(context.Context) (int64, error) {
 	return s.change, nil
 }
 
-func (s *memStore) PutPlatformSecret(_ context.Context, name string, v []byte) error {
+func (s *memStore) PlatformSecretWrite(name string, value []byte) (SecretWrite, error) {
+	w := SecretWrite{Scope: "platform", Name: name}
+	if value != nil {
+		w.Sealed = append([]byte("sealed:"), value...)
+	}
+	return w, nil
+}
+
+func (s *memStore) ForgetPlatformSecrets(names ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.secrets[name] = v
-	s.bump()
-	return nil
+	s.forgotten = append(s.forgotten, names...)
 }
 
 func (s *memStore) DeletePlatformSecret(_ context.Context, name string) error {
@@ -160,14 +197,21 @@ const otherV1 = `{"appId":"other","name":"Other","version":"1.0.0",
  "configSchema":{"properties":{"shared":{"type":"string","platformSecret":"SHARED_TOKEN"}}},
  "actions":[{"id":"ping"}]}`
 
-func newTestRegistry(t *testing.T, s *memStore) *Registry {
+// testCatalog is the built-in catalog of the registry's tests: demo and
+// other.
+func testCatalog(t *testing.T) []Entry {
 	t.Helper()
 	builtin, err := LoadBuiltin(fstest.MapFS{
 		"demo/manifest.json":  {Data: []byte(demoV1)},
 		"other/manifest.json": {Data: []byte(otherV1)},
 	})
 	require.NoError(t, err)
-	r, err := New(t.Context(), Config{Store: s, Secrets: s, Builtin: builtin,
+	return builtin
+}
+
+func newTestRegistry(t *testing.T, s *memStore) *Registry {
+	t.Helper()
+	r, err := New(t.Context(), Config{Store: s, Secrets: s, Builtin: testCatalog(t),
 		Now: func() time.Time { return time.Unix(1700000000, 0) }})
 	require.NoError(t, err)
 	return r
@@ -198,7 +242,8 @@ func TestDeployConfigureUndeploy(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, in.Configured())
 	require.Equal(t, json.Number("3"), in.Config["limit"])
-	require.Equal(t, []byte("s3cret"), s.secrets["DEMO_TOKEN"])
+	require.Equal(t, []byte("sealed:s3cret"), s.secrets["DEMO_TOKEN"], "sealed by the vault")
+	require.Equal(t, []string{"DEMO_TOKEN", "SHARED_TOKEN"}, s.forgotten)
 	require.NotContains(t, string(s.configs["demo"]), "s3cret")
 
 	// Bad values are all reported and nothing is written.

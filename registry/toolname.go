@@ -20,12 +20,15 @@ type ToolKey struct {
 }
 
 // ToolNames names every action's MCP tool. keys must be in deployment
-// order: an integration deployed earlier first, then manifest order. The
-// plain name is {appId}_{actionId} with every character outside
-// [A-Za-z0-9_-] replaced by "_". A plain name longer than [MaxToolName], or
-// one an earlier action or a built-in tool already has, becomes a prefix, "_"
-// and 8 hex digits of SHA-256 over appId, a zero byte and actionId. The
-// result depends only on keys, so it is the same on every restart.
+// order: the action deployed earliest first. The registry orders them by
+// when each action was first deployed ([Installed.ActionSince]), then by
+// its integration's Seq, then manifest order, so that a redeploy never
+// takes a name another integration's action already has. The plain name is
+// {appId}_{actionId} with every character outside [A-Za-z0-9_-] replaced by
+// "_". A plain name longer than [MaxToolName], or one an earlier action or a
+// built-in tool already has, becomes a prefix, "_" and 8 hex digits of
+// SHA-256 over appId, a zero byte and actionId. The result depends only on
+// keys, so it is the same on every restart.
 func ToolNames(keys []ToolKey) map[ToolKey]string {
 	taken := make(map[string]bool, len(keys)+len(BuiltinTools))
 	for _, b := range BuiltinTools {

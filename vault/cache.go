@@ -4,7 +4,8 @@ import "sync"
 
 // sealedCache keeps the sealed values the vault has read, never plaintext,
 // so that a call does not read the store for a secret that has not changed;
-// every read still decrypts. Writes through this vault update it, and
+// every read still decrypts. Writes through this vault update it, so does
+// [Vault.ForgetPlatformSecrets] after a write that bypassed the vault, and
 // [Vault.Flush] empties it when another process may have changed the store.
 // A generation counter keeps a read that raced a write from caching the
 // value the write replaced.

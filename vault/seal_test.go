@@ -195,8 +195,8 @@ func TestPlatformSecrets(t *testing.T) {
 	var secrets registry.Secrets = v
 	ctx := t.Context()
 
-	require.NoError(t, secrets.PutPlatformSecret(ctx, "SLACK_BOT_TOKEN", []byte("xoxb-1")))
-	require.NoError(t, secrets.PutPlatformSecret(ctx, "GITHUB_TOKEN", []byte("ghp-2")))
+	require.NoError(t, v.PutPlatformSecret(ctx, "SLACK_BOT_TOKEN", []byte("xoxb-1")))
+	require.NoError(t, v.PutPlatformSecret(ctx, "GITHUB_TOKEN", []byte("ghp-2")))
 	require.NotNil(t, store.raw(ScopePlatform, "SLACK_BOT_TOKEN"))
 
 	names, err := secrets.PlatformSecretNames(ctx)
@@ -210,4 +210,66 @@ func TestPlatformSecrets(t *testing.T) {
 	_, err = v.PlatformSecret(ctx, "SLACK_BOT_TOKEN")
 	require.Equal(t, switchboard.CodeNotFound, switchboard.ErrorCode(err))
 	require.ErrorContains(t, err, "SLACK_BOT_TOKEN")
+}
+
+func TestPlatformSecretWrite(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	store := newMemStore()
+	v := newTestVault(t, store, testKey(t))
+	var sealer registry.Secrets = v
+
+	w, err := sealer.PlatformSecretWrite("SLACK_BOT_TOKEN", []byte("xoxb-1"))
+	require.NoError(t, err)
+	require.Equal(t, ScopePlatform, w.Scope)
+	require.Equal(t, "SLACK_BOT_TOKEN", w.Name)
+	require.NotContains(t, string(w.Sealed), "xoxb-1")
+	require.Nil(t, store.raw(ScopePlatform, "SLACK_BOT_TOKEN"), "nothing stored")
+
+	// The store writes it; the vault opens it under the same name only.
+	require.NoError(t, store.PutSecret(ctx, w.Scope, w.Name, w.Sealed))
+	got, err := v.PlatformSecret(ctx, "SLACK_BOT_TOKEN")
+	require.NoError(t, err)
+	require.Equal(t, []byte("xoxb-1"), got)
+	require.NoError(t, store.PutSecret(ctx, w.Scope, "OTHER", w.Sealed))
+	_, err = v.PlatformSecret(ctx, "OTHER")
+	require.ErrorIs(t, err, ErrDecrypt)
+
+	del, err := sealer.PlatformSecretWrite("SLACK_BOT_TOKEN", nil)
+	require.NoError(t, err)
+	require.Equal(t, registry.SecretWrite{Scope: ScopePlatform, Name: "SLACK_BOT_TOKEN"}, del)
+
+	_, err = sealer.PlatformSecretWrite("", []byte("x"))
+	require.Equal(t, switchboard.CodeInvalidInput, switchboard.ErrorCode(err))
+	_, err = sealer.PlatformSecretWrite("", nil)
+	require.Equal(t, switchboard.CodeInvalidInput, switchboard.ErrorCode(err))
+}
+
+func TestForgetPlatformSecrets(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	store := newMemStore()
+	v := newTestVault(t, store, testKey(t))
+	require.NoError(t, v.PutPlatformSecret(ctx, "A", []byte("one")))
+	require.NoError(t, v.PutPlatformSecret(ctx, "B", []byte("one")))
+	for _, name := range []string{"A", "B"} {
+		_, err := v.PlatformSecret(ctx, name) // cached now
+		require.NoError(t, err)
+	}
+
+	// Writes that bypass the vault, as a config change's transaction makes.
+	w, err := v.PlatformSecretWrite("A", []byte("two"))
+	require.NoError(t, err)
+	require.NoError(t, store.PutSecret(ctx, w.Scope, w.Name, w.Sealed))
+	require.NoError(t, store.DeleteSecret(ctx, ScopePlatform, "B"))
+	got, err := v.PlatformSecret(ctx, "A")
+	require.NoError(t, err)
+	require.Equal(t, "one", string(got), "the cache still holds the old value")
+
+	v.ForgetPlatformSecrets("A", "B")
+	got, err = v.PlatformSecret(ctx, "A")
+	require.NoError(t, err)
+	require.Equal(t, "two", string(got))
+	_, err = v.PlatformSecret(ctx, "B")
+	require.Equal(t, switchboard.CodeNotFound, switchboard.ErrorCode(err))
 }

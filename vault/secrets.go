@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/registry"
 )
 
 // ScopePlatform is the scope of platform secrets: credentials shared by the
@@ -93,6 +94,37 @@ func (v *Vault) PutPlatformSecret(ctx context.Context, name string, value []byte
 // when there is none.
 func (v *Vault) DeletePlatformSecret(ctx context.Context, name string) error {
 	return v.Delete(ctx, ScopePlatform, name)
+}
+
+// PlatformSecretWrite seals value as the platform secret name and returns
+// it as a write for a store to make in a transaction of its own, such as
+// the one that writes an integration's config; with a nil value it returns
+// the write that deletes name. Nothing is stored. Since the write bypasses
+// this vault, call [Vault.ForgetPlatformSecrets] once it is done. Errors
+// are those of [Vault.Seal].
+func (v *Vault) PlatformSecretWrite(name string, value []byte) (registry.SecretWrite, error) {
+	if value == nil {
+		if err := checkID(ScopePlatform, name); err != nil {
+			return registry.SecretWrite{}, err
+		}
+		return registry.SecretWrite{Scope: ScopePlatform, Name: name}, nil
+	}
+	sealed, err := v.Seal(ScopePlatform, name, value)
+	if err != nil {
+		return registry.SecretWrite{}, err
+	}
+	return registry.SecretWrite{Scope: ScopePlatform, Name: name, Sealed: sealed}, nil
+}
+
+// ForgetPlatformSecrets drops this vault's cached sealed values of the
+// platform secrets names, so that the next read of each goes to the store.
+// Call it after a write that bypassed the vault (a [registry.SecretWrite])
+// has committed, or may have; a read racing with it never caches the value
+// the write replaced.
+func (v *Vault) ForgetPlatformSecrets(names ...string) {
+	for _, name := range names {
+		v.cache.forget(cacheKey(ScopePlatform, name))
+	}
 }
 
 // PlatformSecretNames returns the names of the platform secrets that hold a

@@ -17,8 +17,11 @@ import (
 	"github.com/switchboard-dev/switchboard/registry"
 )
 
-// The registry stores platform secrets through the vault.
-var _ registry.Secrets = (*Vault)(nil)
+// The registry stores platform secrets through the vault, and seals those
+// that a config change writes in the store's own transaction.
+var (
+	_ registry.Secrets = (*Vault)(nil)
+)
 
 // KeySize is the size in bytes of the master key, of every key-encryption
 // key and of every data key.

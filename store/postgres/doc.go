@@ -4,9 +4,12 @@
 //
 // # Concurrency
 //
-// Every method runs in one transaction. [DB.UpdateConfig] locks the config
-// row, so concurrent updaters on any replica take turns. Install takes a new
-// Seq from a sequence, so concurrent first installs never share one.
+// Every method runs in one transaction. [DB.UpdateConfig] and
+// [DB.UpdateConfigWithSecrets] lock the config row, so concurrent updaters
+// on any replica take turns, and the latter writes its secrets in the same
+// transaction, in order of name. [DB.Install] takes a new Seq, and the
+// stamp of the actions it adds, from a sequence while it holds a lock that
+// makes installs take turns, so that stamps grow in commit order.
 // [DB.RotateVault] locks every secret it rewraps.
 //
 // # Change feed

@@ -47,19 +47,26 @@ ON CONFLICT (app_id) DO UPDATE SET
 SELECT app_id, version, manifest, updated_at FROM uploaded_manifests ORDER BY app_id`
 	qDeleteUploaded = `DELETE FROM uploaded_manifests WHERE app_id = $1`
 
-	// The column default takes seq from installed_seq; an update leaves it
-	// (and burns a value: gaps are harmless).
-	qInstall = `
-INSERT INTO installed (app_id, version, manifest, deployed_at, updated_at)
-VALUES ($1, $2, $3, $4, $5)
+	// qLockInstalled makes installs take turns, on every replica, from
+	// drawing a stamp to commit, so that stamps grow in commit order: a tool
+	// name a client saw is never taken by an install that drew an older
+	// stamp but committed later. Readers do not wait for it.
+	qLockInstalled = `LOCK TABLE installed IN SHARE ROW EXCLUSIVE MODE`
+	// qNextSeq is the Seq of a new row and the stamp of the actions an
+	// install adds; an update leaves seq as it was (gaps are harmless).
+	qNextSeq      = `SELECT nextval('installed_seq')`
+	installedCols = `app_id, version, manifest, seq, deployed_at, updated_at, action_since`
+	qInstalledRow = `SELECT ` + installedCols + ` FROM installed WHERE app_id = $1`
+	qInstall      = `
+INSERT INTO installed (` + installedCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
 ON CONFLICT (app_id) DO UPDATE SET
 	version = excluded.version,
 	manifest = excluded.manifest,
-	updated_at = excluded.updated_at
-RETURNING app_id, version, manifest, seq, deployed_at, updated_at`
+	updated_at = excluded.updated_at,
+	action_since = excluded.action_since
+RETURNING ` + installedCols
 	qUninstall    = `DELETE FROM installed WHERE app_id = $1`
-	qInstalledSet = `
-SELECT app_id, version, manifest, seq, deployed_at, updated_at FROM installed ORDER BY seq`
+	qInstalledSet = `SELECT ` + installedCols + ` FROM installed ORDER BY seq`
 
 	qConfigs         = `SELECT app_id, config::text FROM configs ORDER BY app_id`
 	qEnsureConfig    = `INSERT INTO configs (app_id, config) VALUES ($1, '{}') ON CONFLICT DO NOTHING`

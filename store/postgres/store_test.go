@@ -46,6 +46,19 @@ func TestConformanceFeed(t *testing.T) {
 	})
 }
 
+func TestConformanceUnstamped(t *testing.T) {
+	t.Parallel()
+	pgtest.SkipUnlessSet(t)
+	storetest.RunUnstamped(t, func(t *testing.T) (storetest.Store, storetest.Unstamp) {
+		url := pgtest.URL(t)
+		return open(t, url), func(t *testing.T) {
+			_, err := connect(t, url).Exec(t.Context(),
+				`UPDATE installed SET action_since = NULL`)
+			require.NoError(t, err)
+		}
+	})
+}
+
 // feed adapts db's change feed to the suite's.
 func feed(db *postgres.DB) storetest.Feed {
 	return func(ctx context.Context, after int64, limit int) ([]storetest.Change, error) {

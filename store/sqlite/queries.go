@@ -37,20 +37,23 @@ ON CONFLICT (app_id) DO UPDATE SET
 SELECT app_id, version, manifest, updated_at FROM uploaded_manifests ORDER BY app_id`
 	qDeleteUploaded = `DELETE FROM uploaded_manifests WHERE app_id = ?`
 
-	// qNextSeq advances the counter on every Install, as a sequence would;
-	// qInstall takes the new value only when it inserts.
-	qNextSeq = `UPDATE install_seq SET last = last + 1 WHERE id = 1`
-	qInstall = `
-INSERT INTO installed (app_id, version, manifest, seq, deployed_at, updated_at)
-VALUES (?, ?, ?, (SELECT last FROM install_seq WHERE id = 1), ?, ?)
+	// qNextSeq advances the counter on every Install, as a sequence would,
+	// and returns the new value: the Seq of a new row and the stamp of the
+	// actions an install adds. Transactions take the file's write lock
+	// first, so values grow in the order installs commit.
+	qNextSeq      = `UPDATE install_seq SET last = last + 1 WHERE id = 1 RETURNING last`
+	installedCols = `app_id, version, manifest, seq, deployed_at, updated_at, action_since`
+	qInstalledRow = `SELECT ` + installedCols + ` FROM installed WHERE app_id = ?`
+	qInstall      = `
+INSERT INTO installed (` + installedCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (app_id) DO UPDATE SET
 	version = excluded.version,
 	manifest = excluded.manifest,
-	updated_at = excluded.updated_at
-RETURNING app_id, version, manifest, seq, deployed_at, updated_at`
+	updated_at = excluded.updated_at,
+	action_since = excluded.action_since
+RETURNING ` + installedCols
 	qUninstall    = `DELETE FROM installed WHERE app_id = ?`
-	qInstalledSet = `
-SELECT app_id, version, manifest, seq, deployed_at, updated_at FROM installed ORDER BY seq`
+	qInstalledSet = `SELECT ` + installedCols + ` FROM installed ORDER BY seq`
 
 	qConfigs   = `SELECT app_id, config FROM configs ORDER BY app_id`
 	qConfig    = `SELECT config FROM configs WHERE app_id = ?`

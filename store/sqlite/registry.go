@@ -2,11 +2,13 @@ package sqlite
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/switchboard-dev/switchboard/registry"
 )
@@ -66,20 +68,31 @@ func (db *DB) DeleteUploadedManifest(ctx context.Context, appID string) error {
 // Install records rec as installed and records an "installed" change. An
 // app id installed already keeps its Seq and DeployedAt and takes rec's
 // Version, Manifest and UpdatedAt; a new one takes the next Seq, greater
-// than any Seq handed out before on this file. rec.Seq is ignored. It
+// than any Seq handed out before on this file. ActionSince is
+// registry.StampActions of the row replaced, with the same next value as
+// the stamp of new actions. rec.Seq and rec.ActionSince are ignored. It
 // returns the row as stored.
 func (db *DB) Install(ctx context.Context, rec registry.Installed) (registry.Installed, error) {
 	const op = "install"
+	what := "integration " + rec.AppID
 	var out registry.Installed
 	err := db.inTx(ctx, op, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, qNextSeq); err != nil {
-			return translate(err, op, "integration "+rec.AppID)
+		var next int64
+		if err := tx.QueryRowContext(ctx, qNextSeq).Scan(&next); err != nil {
+			return translate(err, op, what)
+		}
+		prev, err := installedRow(ctx, tx, rec.AppID)
+		if err != nil {
+			return translate(err, op, what)
+		}
+		since, err := encodeSince(registry.StampActions(prev, rec.Manifest, next))
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", op, rec.AppID, err)
 		}
 		row := tx.QueryRowContext(ctx, qInstall, rec.AppID, rec.Version,
-			blob(rec.Manifest), micros(rec.DeployedAt), micros(rec.UpdatedAt))
-		var err error
+			blob(rec.Manifest), next, micros(rec.DeployedAt), micros(rec.UpdatedAt), since)
 		if out, err = scanInstalled(row); err != nil {
-			return translate(err, op, "integration "+rec.AppID)
+			return translate(err, op, what)
 		}
 		return db.record(ctx, tx, change{kindInstalled, rec.AppID})
 	})
@@ -87,6 +100,19 @@ func (db *DB) Install(ctx context.Context, rec registry.Installed) (registry.Ins
 		return registry.Installed{}, err
 	}
 	return out, nil
+}
+
+// installedRow reads appID's row inside tx, or nil when it is not
+// installed.
+func installedRow(ctx context.Context, tx *sql.Tx, appID string) (*registry.Installed, error) {
+	rec, err := scanInstalled(tx.QueryRowContext(ctx, qInstalledRow, appID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &rec, nil
 }
 
 // Uninstall removes appID from the installed set and records an "installed"
@@ -146,17 +172,30 @@ func (db *DB) Configs(ctx context.Context) (map[string]json.RawMessage, error) {
 	return cfgs, translate(rows.Err(), op, "config")
 }
 
-// UpdateConfig replaces appID's plain config with what fn returns for the
-// current one ("{}" when there is none) and records a "config" change, in
-// one transaction that holds the file's write lock, so no other
-// UpdateConfig, from this process or another, interleaves. An error from fn
-// is returned as is and changes nothing; so is a result that is not a JSON
-// object. fn must be quick and must not write through the store, which
-// would wait for the lock fn's caller holds.
+// UpdateConfig is [DB.UpdateConfigWithSecrets] without secrets.
 func (db *DB) UpdateConfig(ctx context.Context, appID string,
 	fn func(current json.RawMessage) (json.RawMessage, error),
 ) error {
+	return db.UpdateConfigWithSecrets(ctx, appID, fn, nil)
+}
+
+// UpdateConfigWithSecrets replaces appID's plain config with what fn
+// returns for the current one ("{}" when there is none) and writes secrets
+// (a nil Sealed deletes one), in one transaction that holds the file's
+// write lock, so no other write, from this process or another, interleaves.
+// It records a "secret" change per secret it changed, then a "config"
+// change. An error from fn is returned as is and changes nothing; so do a
+// result that is not a JSON object and a write without a scope or a name.
+// fn must be quick and must not write through the store, which would wait
+// for the lock fn's caller holds.
+func (db *DB) UpdateConfigWithSecrets(ctx context.Context, appID string,
+	fn func(current json.RawMessage) (json.RawMessage, error),
+	secrets []registry.SecretWrite,
+) error {
 	const op = "update config"
+	if err := checkWrites(secrets); err != nil {
+		return fmt.Errorf("%s %s: %w", op, appID, err)
+	}
 	return db.inTx(ctx, op, func(tx *sql.Tx) error {
 		cur := "{}"
 		err := tx.QueryRowContext(ctx, qConfig, appID).Scan(&cur)
@@ -171,11 +210,42 @@ func (db *DB) UpdateConfig(ctx context.Context, appID string,
 		if !isObject(next) {
 			return fmt.Errorf("%s %s: result is not a JSON object", op, appID)
 		}
+		changes, err := writeSecrets(ctx, tx, op, secrets)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, qPutConfig, appID, string(next)); err != nil {
 			return translate(err, op, "config of "+appID)
 		}
-		return db.record(ctx, tx, change{kindConfig, appID})
+		return db.record(ctx, tx, append(changes, change{kindConfig, appID})...)
 	})
+}
+
+// writeSecrets makes writes inside tx, in order of scope and name, and
+// returns the changes to record: one per secret put or deleted.
+func writeSecrets(ctx context.Context, tx *sql.Tx, op string,
+	writes []registry.SecretWrite) ([]change, error) {
+	var changes []change
+	for _, w := range sortedWrites(writes) {
+		changed, err := writeSecret(ctx, tx, w)
+		if err != nil {
+			return nil, translate(err, op, "secret "+w.Scope+"/"+w.Name)
+		}
+		if changed {
+			changes = append(changes, change{kindSecret, w.Scope + "/" + w.Name})
+		}
+	}
+	return changes, nil
+}
+
+// writeSecret puts or deletes one secret and reports whether a row changed.
+func writeSecret(ctx context.Context, tx *sql.Tx, w registry.SecretWrite) (bool, error) {
+	if w.Sealed == nil {
+		n, err := exec(ctx, tx, qDeleteSecret, w.Scope, w.Name)
+		return n > 0, err
+	}
+	_, err := tx.ExecContext(ctx, qPutSecret, w.Scope, w.Name, w.Sealed)
+	return err == nil, err
 }
 
 // DeleteConfig removes appID's plain config and records a "config" change;
@@ -199,11 +269,16 @@ type scanner interface{ Scan(dest ...any) error }
 func scanInstalled(s scanner) (registry.Installed, error) {
 	var rec registry.Installed
 	var deployed, updated int64
-	err := s.Scan(&rec.AppID, &rec.Version, &rec.Manifest, &rec.Seq, &deployed, &updated)
+	var since sql.NullString
+	err := s.Scan(&rec.AppID, &rec.Version, &rec.Manifest, &rec.Seq, &deployed, &updated,
+		&since)
 	if err != nil {
 		return registry.Installed{}, err
 	}
 	rec.DeployedAt, rec.UpdatedAt = fromMicros(deployed), fromMicros(updated)
+	if rec.ActionSince, err = decodeSince([]byte(since.String)); err != nil {
+		return registry.Installed{}, err
+	}
 	return rec, nil
 }
 
@@ -219,4 +294,52 @@ func exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, er
 // isObject reports whether b is one valid JSON object.
 func isObject(b []byte) bool {
 	return json.Valid(b) && bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("{"))
+}
+
+// checkWrites refuses a secret write that names no scope or no name.
+func checkWrites(writes []registry.SecretWrite) error {
+	for i, w := range writes {
+		if w.Scope == "" || w.Name == "" {
+			return fmt.Errorf("secret write %d: scope and name are required", i)
+		}
+	}
+	return nil
+}
+
+// sortedWrites returns writes ordered by scope, then name.
+func sortedWrites(writes []registry.SecretWrite) []registry.SecretWrite {
+	out := slices.Clone(writes)
+	slices.SortFunc(out, func(a, b registry.SecretWrite) int {
+		return cmp.Or(cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// encodeSince is how an installation's action stamps are stored: a JSON
+// object, "{}" when there are none.
+func encodeSince(since map[string]int64) (string, error) {
+	if len(since) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(since)
+	if err != nil {
+		return "", fmt.Errorf("encode action stamps: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeSince reads stored action stamps; NULL (a row from before stamps
+// were kept) and "{}" are nil.
+func decodeSince(b []byte) (map[string]int64, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var since map[string]int64
+	if err := json.Unmarshal(b, &since); err != nil {
+		return nil, fmt.Errorf("decode action stamps: %w", err)
+	}
+	if len(since) == 0 {
+		return nil, nil
+	}
+	return since, nil
 }

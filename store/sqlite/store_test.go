@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -45,6 +46,20 @@ func TestConformanceFeed(t *testing.T) {
 	storetest.RunFeed(t, func(t *testing.T) (storetest.Store, storetest.Feed) {
 		db := open(t, tempPath(t))
 		return db, feed(db)
+	})
+}
+
+func TestConformanceUnstamped(t *testing.T) {
+	t.Parallel()
+	storetest.RunUnstamped(t, func(t *testing.T) (storetest.Store, storetest.Unstamp) {
+		path := tempPath(t)
+		return open(t, path), func(t *testing.T) {
+			raw, err := sql.Open("sqlite", path)
+			require.NoError(t, err)
+			defer raw.Close()
+			_, err = raw.ExecContext(t.Context(), `UPDATE installed SET action_since = NULL`)
+			require.NoError(t, err)
+		}
 	})
 }
 

@@ -102,6 +102,17 @@ func mutations() []mutation {
 		{"delete secret", func(ctx context.Context, s Store) error {
 			return s.DeleteSecret(ctx, "platform", "TOKEN")
 		}, []Change{{Kind: "secret", Subject: "platform/TOKEN"}}},
+		{"update config with secrets", func(ctx context.Context, s Store) error {
+			return s.UpdateConfigWithSecrets(ctx, "slack", cfg, []registry.SecretWrite{
+				{Scope: "platform", Name: "TOKEN", Sealed: []byte("sealed")},
+				{Scope: "platform", Name: "ABSENT"},
+			})
+		}, []Change{{Kind: "secret", Subject: "platform/TOKEN"}, {Kind: "config", Subject: "slack"}}},
+		{"update config deleting a secret", func(ctx context.Context, s Store) error {
+			return s.UpdateConfigWithSecrets(ctx, "slack", cfg, []registry.SecretWrite{
+				{Scope: "platform", Name: "TOKEN"},
+			})
+		}, []Change{{Kind: "secret", Subject: "platform/TOKEN"}, {Kind: "config", Subject: "slack"}}},
 		{"create api key", func(ctx context.Context, s Store) error {
 			return s.CreateAPIKey(ctx, apiKey("k1", "sbk_one"))
 		}, []Change{{Kind: "api_key", Subject: "k1"}}},
@@ -143,6 +154,11 @@ func testNoChange(t *testing.T, s Store) {
 			return s.UpdateConfig(ctx, "x", func(json.RawMessage) (json.RawMessage, error) {
 				return nil, boom
 			})
+		}},
+		{"refused config with secrets", func() error {
+			return s.UpdateConfigWithSecrets(ctx, "x",
+				func(json.RawMessage) (json.RawMessage, error) { return nil, boom },
+				[]registry.SecretWrite{{Scope: "p", Name: "x", Sealed: []byte("sealed")}})
 		}},
 	}
 	for _, c := range calls {

@@ -1,9 +1,12 @@
 package storetest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,4 +253,118 @@ func testConcurrentConfig(t *testing.T, s Store) {
 	})
 	require.NoError(t, errors.Join(errs...))
 	requireCounter(t, "counter", n, s)
+}
+
+// withActions is an installed row of id whose manifest has actions.
+func withActions(id, version string, actions ...string) registry.Installed {
+	rec := installed(id, version)
+	list := make([]map[string]string, len(actions))
+	for i, a := range actions {
+		list[i] = map[string]string{"id": a}
+	}
+	b, err := json.Marshal(map[string]any{"appId": id, "version": version, "actions": list})
+	if err != nil {
+		panic(err)
+	}
+	rec.Manifest = b
+	return rec
+}
+
+// install installs rec on s and returns the row as stored.
+func install(t *testing.T, s Store, rec registry.Installed) registry.Installed {
+	t.Helper()
+	got, err := s.Install(t.Context(), rec)
+	require.NoError(t, err)
+	return got
+}
+
+func testActionSince(t *testing.T, s Store) {
+	pay := install(t, s, withActions("pay", "1", "list"))
+	list := pay.ActionSince["list"]
+	require.Positive(t, list)
+	require.Equal(t, map[string]int64{"list": list}, pay.ActionSince)
+
+	refund := install(t, s, withActions("pay_refund", "1", "all"))
+	all := refund.ActionSince["all"]
+	require.Greater(t, all, list)
+
+	// A redeploy keeps the stamps of the actions it keeps; a new action's
+	// is greater than every stamp of the installed set.
+	rec := withActions("pay", "2", "list", "refund.all")
+	rec.ActionSince = map[string]int64{"list": 999, "refund.all": 1} // ignored
+	pay = install(t, s, rec)
+	refundAll := pay.ActionSince["refund.all"]
+	require.Greater(t, refundAll, all)
+	require.Equal(t, map[string]int64{"list": list, "refund.all": refundAll}, pay.ActionSince)
+
+	set, err := s.InstalledSet(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, []registry.Installed{pay, refund}, set)
+
+	// An action dropped and brought back is new again.
+	pay = install(t, s, withActions("pay", "3", "refund.all"))
+	require.Equal(t, map[string]int64{"refund.all": refundAll}, pay.ActionSince)
+	pay = install(t, s, withActions("pay", "4", "list", "refund.all"))
+	require.Greater(t, pay.ActionSince["list"], refundAll)
+	require.Equal(t, refundAll, pay.ActionSince["refund.all"])
+
+	// So is every action of an integration installed again.
+	require.NoError(t, s.Uninstall(t.Context(), "pay"))
+	again := install(t, s, withActions("pay", "4", "list", "refund.all"))
+	require.Greater(t, again.ActionSince["list"], pay.ActionSince["list"])
+	require.Equal(t, again.ActionSince["list"], again.ActionSince["refund.all"])
+}
+
+const (
+	payV1 = `{"appId":"pay","name":"Pay","version":"1.0.0","actions":[{"id":"list"}]}`
+	payV2 = `{"appId":"pay","name":"Pay","version":"2.0.0",
+ "actions":[{"id":"list"},{"id":"refund.all"}]}`
+	payRefund = `{"appId":"pay_refund","name":"Pay Refund","version":"1.0.0",
+ "actions":[{"id":"all"}]}`
+)
+
+// deployRaw uploads raw to r's catalog and deploys it.
+func deployRaw(t *testing.T, r *registry.Registry, raw string) {
+	t.Helper()
+	e, err := r.Upload(t.Context(), []byte(raw))
+	require.NoError(t, err)
+	_, err = r.Deploy(t.Context(), e.Manifest.AppID)
+	require.NoError(t, err)
+}
+
+// toolsOf returns the tool name of every installed action of r, by
+// "appId/actionId".
+func toolsOf(r *registry.Registry) map[string]string {
+	tools := map[string]string{}
+	for _, in := range r.Snapshot().Integrations() {
+		for _, a := range in.Actions {
+			tools[in.ID()+"/"+a.Spec.ID] = a.Tool
+		}
+	}
+	return tools
+}
+
+// hashedTool is the name the registry gives app's action when its plain
+// name is taken: the plain name, "_" and 8 hex digits of SHA-256.
+func hashedTool(app, action string) string {
+	sum := sha256.Sum256([]byte(app + "\x00" + action))
+	plain := app + "_" + strings.ReplaceAll(action, ".", "_")
+	return plain + "_" + hex.EncodeToString(sum[:])[:8]
+}
+
+func testRedeployKeepsToolNames(t *testing.T, s Store) {
+	_, r := newRegistry(t, s, nil)
+	deployRaw(t, r, payV1)
+	deployRaw(t, r, payRefund)
+	deployRaw(t, r, payV2)
+	want := map[string]string{
+		"pay/list":       "pay_list",
+		"pay/refund.all": hashedTool("pay", "refund.all"),
+		"pay_refund/all": "pay_refund_all",
+	}
+	require.Equal(t, want, toolsOf(r))
+
+	// Another process on the store, or a restart, names them alike.
+	_, again := newRegistry(t, s, nil)
+	require.Equal(t, want, toolsOf(again))
 }

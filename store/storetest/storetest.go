@@ -13,8 +13,13 @@
 //   - Times come back in UTC, truncated to the microsecond.
 //   - Listings sort bytewise (uploaded manifests by app id, secret names).
 //   - Every successful call that changes a row records exactly one change,
-//     RotateVault one for the key and one per rewrapped secret. A delete
-//     that finds nothing, and a call that fails, record none.
+//     RotateVault one for the key and one per rewrapped secret,
+//     UpdateConfigWithSecrets one per secret it put or deleted and one for
+//     the config. A delete that finds nothing, and a call that fails,
+//     record none.
+//   - Install stamps actions from the same counter as Seq, in the order
+//     installs commit, so that a new action's stamp is greater than every
+//     stamp and Seq of the installed set.
 //   - A plain config that is not a JSON object is refused.
 package storetest
 
@@ -27,8 +32,8 @@ import (
 )
 
 // Store is everything a Switchboard store implements: the storage
-// interfaces of the registry (with the change feed's LastChange), the vault
-// and identity.
+// interfaces of the registry (with the change feed's LastChange, and
+// config written together with secrets), the vault and identity.
 type Store interface {
 	registry.Store
 	vault.Store
@@ -48,9 +53,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"uninstall absent is not found", testUninstallAbsent},
 		{"installed set ordered by seq", testInstalledOrder},
 		{"reinstall takes a greater seq", testReinstall},
+		{"install stamps actions", testActionSince},
+		{"redeploy keeps tool names", testRedeployKeepsToolNames},
 		{"configs", testConfigs},
 		{"update config refused leaves it unchanged", testUpdateConfigRefused},
 		{"concurrent config updates", testConcurrentConfig},
+		{"update config with secrets", testUpdateConfigWithSecrets},
+		{"configure writes secret and config at once", testConfigureAtomic},
 		{"vault keys", testVaultKeys},
 		{"secrets", testSecrets},
 		{"secret scopes are isolated", testSecretScopes},
@@ -81,6 +90,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (Store, Store)) {
 		{"change visible across handles", testSharedVisible},
 		{"concurrent config updates across handles", testSharedConfig},
 		{"concurrent installs across handles", testSharedInstall},
+		{"configure writes secret and config at once across handles", testSharedConfigureAtomic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
