@@ -24,6 +24,8 @@ type routeCase struct {
 	// denied is the permission a refusal names, when it is not the one
 	// taken away (a route that two permissions each open names the first).
 	denied string
+	// deniedWithout overrides denied for the grant taken away.
+	deniedWithout map[string]string
 }
 
 var routeCases = []routeCase{
@@ -75,6 +77,9 @@ var routeCases = []routeCase{
 		grants: []string{rbac.IntegrationsDeploy, rbac.SecretsManage}, status: http.StatusOK},
 	{name: "undeploy", method: http.MethodDelete, path: "/api/v1/integrations/catalog/slack",
 		grants: []string{rbac.IntegrationsDeploy}, status: http.StatusOK},
+	// Purging deletes the integration's platform secrets.
+	{name: "purge", method: http.MethodDelete, path: "/api/v1/integrations/catalog/slack?purge=true",
+		grants: []string{rbac.IntegrationsDeploy, rbac.SecretsManage}, status: http.StatusOK},
 	{name: "read config, managing it", method: http.MethodGet,
 		path:   "/api/v1/integrations/slack/config",
 		grants: []string{"integration:slack:manage"}, status: http.StatusOK},
@@ -84,12 +89,17 @@ var routeCases = []routeCase{
 		denied: "integration:slack:manage"},
 	{name: "set config, managing it", method: http.MethodPut,
 		path: "/api/v1/integrations/slack/config", body: `{"baseUrl":"https://x.test"}`,
-		grants: []string{"integration:slack:*"}, status: http.StatusOK,
-		denied: "integration:slack:manage"},
+		grants: []string{"integration:slack:*", rbac.SecretsManage}, status: http.StatusOK,
+		deniedWithout: map[string]string{"integration:slack:*": "integration:slack:manage"}},
 	{name: "set config, configuring any", method: http.MethodPut,
 		path: "/api/v1/integrations/slack/config", body: `{"baseUrl":"https://x.test"}`,
-		grants: []string{rbac.IntegrationsConfigure}, status: http.StatusOK,
-		denied: "integration:slack:manage"},
+		grants: []string{rbac.IntegrationsConfigure, rbac.SecretsManage}, status: http.StatusOK,
+		deniedWithout: map[string]string{rbac.IntegrationsConfigure: "integration:slack:manage"}},
+	// The base URL decides where the bot token goes: moving it is a secret
+	// matter.
+	{name: "move the base URL", method: http.MethodPut,
+		path: "/api/v1/integrations/slack/config", body: `{"baseUrl":"https://x.test"}`,
+		grants: []string{"integration:slack:manage", rbac.SecretsManage}, status: http.StatusOK},
 	{name: "set a secret", method: http.MethodPut,
 		path: "/api/v1/integrations/slack/config", body: `{"botToken":"xoxb-1"}`,
 		grants: []string{"integration:slack:manage", rbac.SecretsManage},
@@ -114,6 +124,9 @@ func TestRoutePermissions(t *testing.T) {
 				want := lacking
 				if tt.denied != "" {
 					want = tt.denied
+				}
+				if d, ok := tt.deniedWithout[lacking]; ok {
+					want = d
 				}
 				require.Equal(t, want, p["permission"])
 				require.Contains(t, p["detail"], want)

@@ -169,6 +169,12 @@ func (s *Server) undeploy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := chi.URLParam(r, "id")
+	if purge {
+		// Purging deletes the platform secrets no one else names.
+		if err := s.authorizeSecrets(r, s.manifestOf(r, id)); err != nil {
+			return err
+		}
+	}
 	if err := s.reg.Undeploy(r.Context(), id, purge); err != nil {
 		return err
 	}
@@ -185,13 +191,8 @@ func (s *Server) undeploy(w http.ResponseWriter, r *http.Request) error {
 // upload could install it; a Deploy that takes the checked entry's
 // version, or a check inside Deploy, would close the gap.
 func (s *Server) authorizeSecrets(r *http.Request, m *registry.Manifest) error {
-	if m == nil || m.ConfigSchema == nil {
-		return nil
-	}
-	for _, p := range m.ConfigSchema.Properties {
-		if p.PlatformSecret != "" {
-			return s.authorize(r, rbac.SecretsManage)
-		}
+	if m.HoldsSecrets() {
+		return s.authorize(r, rbac.SecretsManage)
 	}
 	return nil
 }
@@ -212,4 +213,16 @@ func boolQuery(r *http.Request, name string) (bool, error) {
 		}
 	}
 	return false, invalidRequest("query parameter %s must be given once, as true or false", name)
+}
+
+// manifestOf returns the manifest of id as installed, or else as the
+// catalog holds it, or nil when neither knows it.
+func (s *Server) manifestOf(r *http.Request, id string) *registry.Manifest {
+	if in := s.reg.Snapshot().Integration(id); in != nil {
+		return in.Manifest
+	}
+	if e, err := s.reg.CatalogEntry(r.Context(), id); err == nil {
+		return e.Manifest
+	}
+	return nil
 }

@@ -49,7 +49,7 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) error {
 	if err := parseJSON(body, &values); err != nil {
 		return err
 	}
-	if namesSecret(in.Manifest, values) {
+	if touchesSecrets(in.Manifest, values) {
 		if err := s.authorize(r, rbac.SecretsManage); err != nil {
 			return err
 		}
@@ -63,9 +63,16 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) error {
 
 // namesSecret reports whether values sets or deletes a platformSecret
 // property of m.
-func namesSecret(m *registry.Manifest, values map[string]json.RawMessage) bool {
+// touchesSecrets reports whether values sets or deletes a platformSecret
+// property of m, or, when m holds secrets, a property that decides where its
+// requests go: pointing the base URL elsewhere sends the secrets there.
+func touchesSecrets(m *registry.Manifest, values map[string]json.RawMessage) bool {
+	routing := map[string]bool{}
+	if m.HoldsSecrets() {
+		routing = m.RoutingProperties()
+	}
 	for name := range values {
-		if p, ok := m.ConfigSchema.Property(name); ok && p.PlatformSecret != "" {
+		if p, ok := m.ConfigSchema.Property(name); ok && p.PlatformSecret != "" || routing[name] {
 			return true
 		}
 	}

@@ -69,14 +69,21 @@ func TestPutConfig(t *testing.T) {
 		configure bool
 	}{
 		{
-			name: "plain value", grants: []string{rbac.IntegrationsConfigure}, id: "slack",
-			body: `{"baseUrl":"https://slack.test"}`, status: http.StatusOK,
-			checks: []string{manage, configure}, configure: true,
+			name: "base URL", grants: []string{rbac.IntegrationsConfigure, rbac.SecretsManage},
+			id: "slack", body: `{"baseUrl":"https://slack.test"}`, status: http.StatusOK,
+			checks: []string{manage, configure, secrets}, configure: true,
 		},
 		{
-			name: "plain value, managing slack", grants: []string{"integration:slack:manage"},
-			id: "slack", body: `{"baseUrl":"https://slack.test"}`, status: http.StatusOK,
-			checks: []string{manage}, configure: true,
+			name:   "base URL, managing slack",
+			grants: []string{"integration:slack:manage", rbac.SecretsManage},
+			id:     "slack", body: `{"baseUrl":"https://slack.test"}`, status: http.StatusOK,
+			checks: []string{manage, secrets}, configure: true,
+		},
+		{
+			// The base URL decides where the bot token is sent.
+			name: "base URL without secrets.manage", grants: []string{"integration:slack:manage"},
+			id: "slack", body: `{"baseUrl":"https://attacker.test"}`, status: http.StatusForbidden,
+			code: "forbidden", checks: []string{manage, secrets},
 		},
 		{
 			name: "secret value", grants: []string{rbac.IntegrationsConfigure, rbac.SecretsManage},

@@ -97,3 +97,18 @@ func TestConfigErrorsNeverEchoValues(t *testing.T) {
 	require.Contains(t, err.Error(), "region: does not satisfy its schema's pattern")
 	require.Contains(t, err.Error(), "n: want integer")
 }
+
+func TestRoutingProperties(t *testing.T) {
+	t.Parallel()
+	m, _, err := Parse([]byte(`{"appId":"r","name":"R","version":"1",
+	  "configSchema":{"properties":{"token":{"type":"string","platformSecret":"R_TOKEN"},
+	    "baseUrl":{"type":"string"},"region":{"type":"string"},"team":{"type":"string"},
+	    "limit":{"type":"integer"}}},
+	  "actions":[
+	    {"id":"a","request":{"url":"{{config.baseUrl}}/x?limit={{config.limit}}","auth":{"bearer":"{{secrets.token}}"}}},
+	    {"id":"b","request":{"url":"https://{{config.region}}.api.example/{{config.team}}"}},
+	    {"id":"c"}]}`))
+	require.NoError(t, err)
+	require.True(t, m.HoldsSecrets())
+	require.Equal(t, map[string]bool{"baseUrl": true, "region": true}, m.RoutingProperties())
+}
