@@ -55,8 +55,9 @@ type countingStore struct {
 	commits, entries atomic.Int64
 }
 
-func (c *countingStore) AppendAudit(ctx context.Context, batch []audit.Entry) error {
-	err := c.Store.AppendAudit(ctx, batch)
+func (c *countingStore) AppendAudit(ctx context.Context, batch []audit.Entry,
+	mac string) error {
+	err := c.Store.AppendAudit(ctx, batch, mac)
 	if err == nil {
 		c.commits.Add(1)
 		c.entries.Add(int64(len(batch)))

@@ -13,22 +13,52 @@
 //
 // # Chains
 //
-// Each [Log] writes its own chain: entries numbered from 1, each carrying
-// the hash of the one before it. One chain per writer (per process) means
-// that writers never wait for each other: replicas on one PostgreSQL, or a
-// server and a CLI command on one SQLite file, each append to their own.
-// An entry's hash is an HMAC-SHA256, under a key derived from the audit key
-// in the vault, of an unambiguous encoding of every other field, the link
-// to its predecessor included. Someone with access to the database but not
-// to the vault's master key can therefore not edit, insert or reorder
-// entries and produce a chain that still verifies.
+// A [Log] writes a chain: entries numbered from 1, each carrying the hash
+// of the one before it. An entry's hash is an HMAC-SHA256, under a key
+// derived from the audit key in the vault, of an unambiguous encoding of
+// every other field, the link to its predecessor included. Someone with
+// access to the database but not to the vault's master key can therefore
+// not edit, insert or reorder entries and produce a chain that still
+// verifies.
 //
-// Each chain also has a head row, written with its entries, naming its last
-// Seq and hash, so that deleting entries at the end of a chain is detected
-// too. What a chain cannot show on its own is a truncation that also rewinds
-// the head to an earlier entry, or a chain deleted with its head: an
-// operator who keeps the heads that [Verify] reports outside the database
-// detects those as well.
+// Each chain also has a head row naming its last Seq and hash, written in
+// the transaction that appends the entries, with a MAC of its own under
+// the same key. So deleting entries at the end of a chain is detected (the
+// head names an entry that is gone), a head rewritten to name an earlier
+// entry is detected (it no longer matches its MAC), and so are entries
+// inserted after the head (no writer ever leaves one there). Heads written
+// before heads had MACs have none; [Verify] accepts such a head only when
+// the entry it names is as old, and lists its chain in
+// [Report.Unauthenticated].
+//
+// A Log given no chain name writes a chain of its own, with a random name,
+// and so never waits for another writer: a long-running process (a server
+// replica) should do that. A named chain is continued where it ends and
+// may be shared: an append is conditional on the head it follows, and a
+// writer whose append conflicts reads what the other writer appended,
+// verifies each entry under the key, and chains its batch again on top,
+// up to a bound, after which it moves to a new chain. Short-lived
+// processes, such as one-shot commands, should share one named chain:
+// their one or two entries each would otherwise make a chain of their own,
+// which could be deleted whole without a trace.
+//
+// A writer never builds on an entry or a head it cannot verify. When its
+// chain cannot be continued (an entry after its head that does not verify,
+// a head moved with no entry to explain it, a named chain whose head or
+// last entry does not verify or whose head predates head MACs) it logs
+// which chain it leaves, at level Error when the chain was changed outside
+// Switchboard, starts a new chain with a random name, and records there:
+// recording never stops, and [Verify] reports what is wrong with the chain
+// left behind.
+//
+// What the database cannot show on its own is a chain cut back together
+// with its head row replaced by an older copy of itself (a head that
+// verifies, taken from a backup or read earlier), a chain deleted whole
+// with its head, and, for a chain whose head predates head MACs, a cut
+// together with a rewritten head. [Verify] returns the head of every chain in
+// [Report.Heads] (switchboard audit verify prints them): an operator who
+// keeps those heads outside the database, and compares them with the next
+// run's, detects both.
 //
 // # Durability
 //
@@ -38,14 +68,16 @@
 // then wakes every caller of that batch: many concurrent calls cost about
 // one commit per batch, not one each. When a transaction fails, every caller
 // of its batch gets the error and the chain continues from what the store
-// holds.
+// holds. Entries, heads and logs hold no value and no secret: inputs only
+// as MACs, details as names.
 //
 // # Reading
 //
 // [List] pages through entries newest first with a keyset cursor (IDs sort
 // by time, then chain, then seq), [Export] writes them as JSON Lines oldest
-// first, and [Verify] walks every chain and reports the first edited,
-// missing or reordered entry of each.
+// first, and [Verify] walks every entry of every chain and reports the
+// first edited, missing, reordered or added entry of each, or a head that
+// does not match.
 //
 // # Keys
 //

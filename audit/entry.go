@@ -26,10 +26,10 @@ const (
 	EventKeyRevoke  Event = "key.revoke"            // detail: key, principal
 	EventRoleCreate Event = "role.create"           // detail: role
 	EventRoleUpdate Event = "role.update"           // detail: role
-	EventRoleDelete Event = "role.delete"           // detail: role
+	EventRoleDelete Event = "role.delete"           // detail: role, assignments_removed, inherited_by
 	EventRoleAssign Event = "role.assign"           // detail: role, principal
 	EventRoleRevoke Event = "role.revoke"           // detail: role, principal
-	EventOffboard   Event = "principal.offboard"    // detail: principal
+	EventOffboard   Event = "principal.offboard"    // detail: principal, roles_removed
 )
 
 // maxDetail is how many details an entry may have.

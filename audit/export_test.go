@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"slices"
 	"sync"
 
@@ -31,6 +32,19 @@ func (l *Log) Pending() int {
 func HashEntry(seed []byte, e Entry) string {
 	return entryHash(hmac.New(sha256.New, derive(seed, labelChain)), &e)
 }
+
+// LegacyHash returns e's hash as written before heads had MACs.
+func LegacyHash(seed []byte, e Entry) string {
+	return legacyHash(hmac.New(sha256.New, derive(seed, labelChain)), &e)
+}
+
+// HeadMAC returns h's MAC under the chain key derived from seed.
+func HeadMAC(seed []byte, h ChainHead) string {
+	return headMAC(hmac.New(sha256.New, derive(seed, labelChain)), h)
+}
+
+// AppendAttempts exposes appendAttempts.
+const AppendAttempts = appendAttempts
 
 // Canonical exposes canonical.
 func Canonical(b []byte) ([]byte, bool) { return canonical(b) }
@@ -98,13 +112,13 @@ type MemStore struct {
 }
 
 // AppendAudit appends batch after checking the head, as stores do.
-func (s *MemStore) AppendAudit(ctx context.Context, batch []Entry) error {
+func (s *MemStore) AppendAudit(ctx context.Context, batch []Entry, mac string) error {
 	if s.Before != nil {
 		if err := s.Before(ctx, batch); err != nil {
 			return err
 		}
 	}
-	if err := s.append(batch); err != nil {
+	if err := s.append(batch, mac); err != nil {
 		return err
 	}
 	if s.After != nil {
@@ -113,20 +127,40 @@ func (s *MemStore) AppendAudit(ctx context.Context, batch []Entry) error {
 	return nil
 }
 
-func (s *MemStore) append(batch []Entry) error {
+func (s *MemStore) append(batch []Entry, mac string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if mac == "" {
+		return errors.New("no head MAC")
+	}
 	first, last := batch[0], batch[len(batch)-1]
-	if h := s.heads[first.Chain]; h.LastSeq != first.Seq-1 || h.LastHash != first.PrevHash {
+	h, ok := s.heads[first.Chain]
+	if first.Seq == 1 && ok || first.Seq > 1 &&
+		(!ok || h.LastSeq != first.Seq-1 || h.LastHash != first.PrevHash) {
 		return switchboard.Errorf(switchboard.CodeConflict, "chain moved")
 	}
+	for _, e := range s.chains[first.Chain] {
+		if e.Seq >= first.Seq && e.Seq <= last.Seq {
+			return switchboard.Errorf(switchboard.CodeConflict, "entry %d exists", e.Seq)
+		}
+	}
+	s.insert(batch...)
+	s.heads[first.Chain] = ChainHead{Chain: last.Chain, LastSeq: last.Seq, LastHash: last.Hash,
+		MAC: mac}
+	s.commits++
+	return nil
+}
+
+// insert adds es to their chains, kept in order of Seq.
+func (s *MemStore) insert(es ...Entry) {
 	if s.chains == nil {
 		s.chains, s.heads = map[string][]Entry{}, map[string]ChainHead{}
 	}
-	s.chains[first.Chain] = append(s.chains[first.Chain], batch...)
-	s.heads[first.Chain] = ChainHead{Chain: last.Chain, LastSeq: last.Seq, LastHash: last.Hash}
-	s.commits++
-	return nil
+	for _, e := range es {
+		c := append(s.chains[e.Chain], e)
+		slices.SortStableFunc(c, func(a, b Entry) int { return cmp.Compare(a.Seq, b.Seq) })
+		s.chains[e.Chain] = c
+	}
 }
 
 // Commits returns how many appends were written.
@@ -151,11 +185,53 @@ func (s *MemStore) Edit(chain string, i int, fn func(e *Entry)) {
 	fn(&s.chains[chain][i])
 }
 
+// Insert adds e as it is, as someone with access to the database could.
+func (s *MemStore) Insert(e Entry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.insert(e)
+}
+
+// Truncate deletes the entries of chain after seq keep.
+func (s *MemStore) Truncate(chain string, keep int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chains[chain] = slices.DeleteFunc(s.chains[chain], func(e Entry) bool {
+		return e.Seq > keep
+	})
+}
+
+// Head returns chain's head row.
+func (s *MemStore) Head(chain string) ChainHead {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.heads[chain]
+}
+
+// SetHead writes h as chain's head row, as someone with access to the
+// database could.
+func (s *MemStore) SetHead(h ChainHead) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.heads[h.Chain] = h
+}
+
 // DropHead deletes chain's head row.
 func (s *MemStore) DropHead(chain string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.heads, chain)
+}
+
+// AuditHead returns chain's head row, or CodeNotFound.
+func (s *MemStore) AuditHead(_ context.Context, chain string) (ChainHead, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.heads[chain]
+	if !ok {
+		return h, switchboard.Errorf(switchboard.CodeNotFound, "no head")
+	}
+	return h, nil
 }
 
 // AuditHeads returns every head, and chains with entries but no head.

@@ -11,16 +11,40 @@ import (
 	"time"
 )
 
-// hashLabel starts the encoding of every entry, naming its version.
-const hashLabel = "switchboard audit entry v1"
+// The labels that start each encoding MACed under the chain key, naming
+// what it encodes and its version. An entry hashed under hashLabel was
+// written by a writer that also MACs the head of its chain, so the head
+// that names it must carry a MAC; legacyLabel is that of entries written
+// before heads had MACs, which verify still accepts.
+const (
+	hashLabel   = "switchboard audit entry v2"
+	legacyLabel = "switchboard audit entry v1"
+	headLabel   = "switchboard audit head v1"
+)
 
 // entryHash returns the hex HMAC of e under m, an HMAC-SHA256 keyed with the
 // chain key: over an encoding of every field but Hash in which each string
 // is prefixed by its length and each integer has eight bytes, so that no two
 // different entries encode alike. m is reset first.
-func entryHash(m hash.Hash, e *Entry) string {
+func entryHash(m hash.Hash, e *Entry) string { return entryMAC(m, e, hashLabel) }
+
+// legacyHash is entryHash as it was before heads had MACs.
+func legacyHash(m hash.Hash, e *Entry) string { return entryMAC(m, e, legacyLabel) }
+
+// headMAC returns the hex HMAC of h's chain, last seq and last hash under m,
+// encoded as entryHash encodes an entry's fields. m is reset first.
+func headMAC(m hash.Hash, h ChainHead) string {
+	b := make([]byte, 0, 64+len(headLabel)+len(h.Chain)+len(h.LastHash))
+	b = append(b, headLabel...)
+	b = appendStr(b, h.Chain)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.LastSeq))
+	b = appendStr(b, h.LastHash)
+	return sum(m, b)
+}
+
+func entryMAC(m hash.Hash, e *Entry, label string) string {
 	b := make([]byte, 0, 512)
-	b = append(b, hashLabel...)
+	b = append(b, label...)
 	b = appendStr(b, e.Chain)
 	b = binary.BigEndian.AppendUint64(b, uint64(e.Seq))
 	b = appendStr(b, e.PrevHash)
@@ -45,6 +69,11 @@ func entryHash(m hash.Hash, e *Entry) string {
 		b = appendStr(b, e.Detail[k])
 	}
 
+	return sum(m, b)
+}
+
+// sum returns the hex MAC of b under m, reset first; b is overwritten.
+func sum(m hash.Hash, b []byte) string {
 	m.Reset()
 	m.Write(b)
 	return hex.EncodeToString(m.Sum(b[:0]))

@@ -1,8 +1,11 @@
 package audit_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -104,4 +107,76 @@ func requireProblem(t *testing.T, s audit.Store, v audit.Vault, chain string, se
 	require.Equal(t, seq, p.Seq, p.String())
 	require.Equal(t, kind, p.Kind, p.String())
 	return p
+}
+
+// auditKey returns the audit key that v holds.
+func auditKey(t *testing.T, v audit.Vault) []byte {
+	t.Helper()
+	key, err := v.Get(t.Context(), audit.KeyScope, audit.KeyName)
+	require.NoError(t, err)
+	return key
+}
+
+// logBuffer keeps what a Log logs, as JSON lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// use makes a Log log to b.
+func (b *logBuffer) use(c *audit.Config) { c.Logger = slog.New(slog.NewJSONHandler(b, nil)) }
+
+// records returns every record logged so far.
+func (b *logBuffer) records(t *testing.T) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for line := range bytes.Lines(b.buf.Bytes()) {
+		var r map[string]any
+		require.NoError(t, json.Unmarshal(line, &r))
+		out = append(out, r)
+	}
+	return out
+}
+
+// requireMove fails t unless b holds exactly one record of a move to a new
+// chain, at level, from chain from to chain to.
+func (b *logBuffer) requireMove(t *testing.T, level, from, to string) {
+	t.Helper()
+	var moves []map[string]any
+	for _, r := range b.records(t) {
+		if _, ok := r["next_chain"]; ok {
+			moves = append(moves, r)
+		}
+	}
+	require.Len(t, moves, 1, "moves: %v", moves)
+	m := moves[0]
+	require.Equal(t, level, m["level"], m)
+	require.Equal(t, from, m["chain"], m)
+	require.Equal(t, to, m["next_chain"], m)
+	require.Contains(t, m["msg"], "recording continues on a new chain")
+}
+
+// toLegacy rewrites chain as a writer did before heads had MACs: every
+// hash in the old form, and a head without MAC.
+func toLegacy(t *testing.T, s *audit.MemStore, v audit.Vault, chain string) {
+	t.Helper()
+	key := auditKey(t, v)
+	prev := ""
+	n := len(s.Entries(chain))
+	for i := range n {
+		s.Edit(chain, i, func(e *audit.Entry) {
+			e.PrevHash = prev
+			e.Hash = audit.LegacyHash(key, *e)
+			prev = e.Hash
+		})
+	}
+	s.SetHead(audit.ChainHead{Chain: chain, LastSeq: int64(n), LastHash: prev})
 }

@@ -5,14 +5,13 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/logkey"
@@ -38,13 +37,18 @@ type Config struct {
 	Logger *slog.Logger
 	// Now stamps entries recorded without a time; time.Now when nil.
 	Now func() time.Time
-	// Rand supplies a new audit key and the default chain name;
+	// Rand supplies a new audit key and the names of random chains;
 	// crypto/rand.Reader when nil.
 	Rand io.Reader
-	// Chain names this writer's chain: 1 to 32 lowercase letters and
-	// digits. Empty picks a random name, a new chain per Log, which is what
-	// every process should do: two writers must never share a chain. A
-	// named chain that exists is continued.
+	// Chain names the chain the Log writes: 1 to 32 lowercase letters and
+	// digits. Empty picks a random name: a chain of this Log's own, which
+	// suits a long-running process, since it never waits for another
+	// writer. A named chain is continued where it ends and may be shared
+	// by several Logs, in one process or in many, at the cost of a retry
+	// when two append at once; short-lived processes (one-shot commands)
+	// should share one, so that their few entries do not each make a
+	// chain that could be deleted whole without a trace. See the package
+	// doc for what happens when the chain cannot be continued.
 	Chain string
 	// MaxBatch caps how many entries one transaction writes;
 	// DefaultMaxBatch when 0.
@@ -70,11 +74,11 @@ func (c *Config) setDefaults() error {
 		c.CommitTimeout = DefaultCommitTimeout
 	}
 	if c.Chain == "" {
-		var b [10]byte
-		if _, err := io.ReadFull(c.Rand, b[:]); err != nil {
-			return fmt.Errorf("audit: chain name: %w", err)
+		name, err := randomChain(c.Rand)
+		if err != nil {
+			return fmt.Errorf("audit: %w", err)
 		}
-		c.Chain = strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
+		c.Chain = name
 	}
 	return nil
 }
@@ -95,7 +99,7 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// Log records entries on one chain, each durable when [Log.Record] returns.
+// Log records entries on a chain, each durable when [Log.Record] returns.
 // It is safe for concurrent use; concurrent records share transactions
 // (group commit).
 type Log struct {
@@ -103,7 +107,7 @@ type Log struct {
 	keys    *keys
 	log     *slog.Logger
 	now     func() time.Time
-	chain   string
+	rand    io.Reader
 	max     int
 	timeout time.Duration
 
@@ -117,10 +121,14 @@ type Log struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	// The writer's own: where the chain stands in the store.
-	head   ChainHead
-	synced bool
-	mac    hash.Hash
+	// The writer's own: the chain it writes (head.Chain) and where that
+	// chain stands in the store.
+	head       ChainHead
+	synced     bool // head is where the store has the chain
+	conflicted bool // the last append failed on a conflict
+	mac        hash.Hash
+
+	chain atomic.Pointer[string] // head.Chain, for Chain
 }
 
 // batch is the entries of one transaction and their common fate.
@@ -132,7 +140,10 @@ type batch struct {
 
 // New returns a Log on cfg.Store after applying defaults and validating cfg.
 // It reads the audit key from cfg.Vault, creating it when absent, and, for a
-// named chain, where that chain ends. The caller must [Log.Close] it.
+// named chain, where that chain ends, checking its head and last entry under
+// the key: a named chain that cannot be continued is logged and replaced by
+// a new random one, and only a failure to read the store or the vault is an
+// error. The caller must [Log.Close] it.
 func New(ctx context.Context, cfg Config) (*Log, error) {
 	named := cfg.Chain != ""
 	if err := cfg.setDefaults(); err != nil {
@@ -148,13 +159,14 @@ func New(ctx context.Context, cfg Config) (*Log, error) {
 
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	l := &Log{
-		store: cfg.Store, keys: k, log: cfg.Logger, now: cfg.Now, chain: cfg.Chain,
+		store: cfg.Store, keys: k, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
 		max: cfg.MaxBatch, timeout: cfg.CommitTimeout,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 		ctx: wctx, cancel: cancel,
 		head: ChainHead{Chain: cfg.Chain}, mac: hmac.New(sha256.New, k.chain),
 		synced: true, // a new random chain starts empty
 	}
+	l.chain.Store(&cfg.Chain)
 	if named {
 		if err := l.resume(ctx); err != nil {
 			cancel()
@@ -165,8 +177,10 @@ func New(ctx context.Context, cfg Config) (*Log, error) {
 	return l, nil
 }
 
-// Chain returns the name of the log's chain.
-func (l *Log) Chain() string { return l.chain }
+// Chain returns the name of the chain the log writes now: the one
+// Config.Chain named or picked, unless the log has since moved to a new
+// chain because that one could not be continued.
+func (l *Log) Chain() string { return *l.chain.Load() }
 
 // InputMAC returns the hex HMAC-SHA256 of input's canonical form under the
 // input key: object members sorted, no insignificant whitespace, numbers as
@@ -179,12 +193,15 @@ func (l *Log) InputMAC(input []byte) string { return l.keys.inputMAC(input) }
 // Record appends e to the log and returns once it is durable: committed in
 // the store, with every entry recorded at the same moment. It assigns ID,
 // Chain, Seq, PrevHash, Hash and, when zero, Time, overwriting what e holds
-// there. It returns an error for an entry with an unknown event, surface or
-// outcome, an error code that does not fit the outcome, or too many
-// details; the error of the store when the transaction fails, in which case
-// the entry is not in the chain (unless the store committed it and lost the
-// acknowledgement: the chain then goes on after it); and [ErrClosed] after
-// Close. When ctx ends first, Record returns its error and the entry is
+// there. Another writer appending to a shared chain first is no error: the
+// entry is chained again after what that writer appended. Nor is a chain
+// changed outside Switchboard: the entry goes to a new chain (see the
+// package doc). It returns an error for an entry with an unknown event,
+// surface or outcome, an error code that does not fit the outcome, or too
+// many details; the error of the store when the transaction fails, in
+// which case the entry is not in the chain (unless the store committed it
+// and lost the acknowledgement: the chain then goes on after it); and
+// [ErrClosed] after Close. When ctx ends first, Record returns its error and the entry is
 // still written: a caller that must know should pass a context without
 // cancellation. Actor, OnBehalfOf, Surface and RequestID left empty are
 // taken from ctx's [Origin]; an entry with no surface at all is the
@@ -293,85 +310,17 @@ func (l *Log) next() (*batch, bool) {
 	return b, l.closed
 }
 
-// commit chains b's entries onto the head and writes them in one
-// transaction. On failure the head stays where the store has it, read again
-// before the next batch: a transaction that failed but did commit is then
-// built on, and one that did not commit is forgotten.
+// commit writes b's entries in one transaction, on top of the chain as the
+// store has it (see [Log.write]), and wakes b's callers.
 func (l *Log) commit(b *batch) {
 	defer close(b.done)
 	ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
 	defer cancel()
 
-	if !l.synced {
-		if b.err = l.catchUp(ctx); b.err != nil {
-			l.failed(ctx, b)
-			return
-		}
+	if b.err = l.write(ctx, b.entries); b.err != nil {
+		l.log.ErrorContext(ctx, "audit entries not recorded",
+			slog.String(logkey.Chain, l.head.Chain),
+			slog.Int(logkey.Count, len(b.entries)),
+			slog.Any(logkey.Err, b.err))
 	}
-	head := l.chainOn(b.entries)
-	if b.err = l.store.AppendAudit(ctx, b.entries); b.err != nil {
-		l.synced = false
-		l.failed(ctx, b)
-		return
-	}
-	l.head = head
-}
-
-// chainOn assigns the chain fields of entries, following l.head, and
-// returns the head they lead to.
-func (l *Log) chainOn(entries []Entry) ChainHead {
-	now := l.now().UTC().Truncate(time.Microsecond)
-	head := l.head
-	for i := range entries {
-		e := &entries[i]
-		if e.Time.IsZero() {
-			e.Time = now
-		}
-		e.Chain, e.Seq, e.PrevHash = l.chain, head.LastSeq+1, head.LastHash
-		e.ID = formatID(e.Time, e.Chain, e.Seq)
-		e.Hash = entryHash(l.mac, e)
-		head.LastSeq, head.LastHash = e.Seq, e.Hash
-	}
-	return head
-}
-
-// resume reads where a named chain ends, from its head.
-func (l *Log) resume(ctx context.Context) error {
-	heads, err := l.store.AuditHeads(ctx)
-	if err != nil {
-		return fmt.Errorf("read audit chain heads: %w", err)
-	}
-	for _, h := range heads {
-		if h.Chain != l.chain {
-			continue
-		}
-		if h.LastSeq == 0 {
-			return fmt.Errorf("audit chain %s has entries but no head: run audit verify", l.chain)
-		}
-		l.head = h
-	}
-	return nil
-}
-
-// catchUp moves the head past any entry the store holds beyond it: those of
-// a transaction that reported an error but committed.
-func (l *Log) catchUp(ctx context.Context) error {
-	for {
-		page, err := l.store.AuditChain(ctx, l.chain, l.head.LastSeq, l.max)
-		if err != nil {
-			return fmt.Errorf("read audit chain %s: %w", l.chain, err)
-		}
-		if len(page) == 0 {
-			l.synced = true
-			return nil
-		}
-		last := page[len(page)-1]
-		l.head.LastSeq, l.head.LastHash = last.Seq, last.Hash
-	}
-}
-
-func (l *Log) failed(ctx context.Context, b *batch) {
-	l.log.ErrorContext(ctx, "audit entries not recorded",
-		slog.Int(logkey.Count, len(b.entries)),
-		slog.Any(logkey.Err, b.err))
 }

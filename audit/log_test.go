@@ -3,8 +3,10 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,7 +53,10 @@ func TestRecordChains(t *testing.T) {
 	r := requireVerified(t, s, v)
 	require.Equal(t, 1, r.Chains)
 	require.Equal(t, int64(5), r.Entries)
-	require.Equal(t, []audit.ChainHead{{Chain: l.Chain(), LastSeq: 5, LastHash: prev}}, r.Heads)
+	head := audit.ChainHead{Chain: l.Chain(), LastSeq: 5, LastHash: prev}
+	head.MAC = audit.HeadMAC(auditKey(t, v), head)
+	require.Equal(t, []audit.ChainHead{head}, r.Heads)
+	require.Empty(t, r.Unauthenticated)
 }
 
 func TestRecordAssignsChainFields(t *testing.T) {
@@ -298,15 +303,74 @@ func TestNamedChainResumes(t *testing.T) {
 	require.NoError(t, l.Close(t.Context()))
 
 	l = newLog(t, s, v, named)
+	require.Equal(t, "main", l.Chain())
 	require.NoError(t, record(l, 1, 2))
 	es := s.Entries("main")
 	require.Len(t, es, 5)
 	require.Equal(t, int64(5), es[4].Seq)
-	requireVerified(t, s, v)
+	r := requireVerified(t, s, v)
+	require.Equal(t, 1, r.Chains)
+}
 
-	s.DropHead("main")
-	_, err := audit.New(t.Context(), audit.Config{Store: s, Vault: v, Chain: "main"})
-	require.ErrorContains(t, err, "no head")
+// TestNamedChainNotContinued opens a Log on a named chain that cannot be
+// continued: it records on a new chain, says so in its log, and leaves the
+// named chain as it found it.
+func TestNamedChainNotContinued(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, s *audit.MemStore, v audit.Vault)
+		level  string
+	}{
+		{"no head", func(_ *testing.T, s *audit.MemStore, _ audit.Vault) {
+			s.DropHead("main")
+		}, "ERROR"},
+		{"a head that does not match its MAC", func(_ *testing.T, s *audit.MemStore,
+			_ audit.Vault) {
+			h := s.Head("main")
+			h.MAC = strings.Repeat("0", 64)
+			s.SetHead(h)
+		}, "ERROR"},
+		{"a head set back", func(t *testing.T, s *audit.MemStore, v audit.Vault) {
+			// The head as it was at seq 2, MAC included: read earlier.
+			e := s.Entries("main")[1]
+			h := audit.ChainHead{Chain: "main", LastSeq: e.Seq, LastHash: e.Hash}
+			h.MAC = audit.HeadMAC(auditKey(t, v), h)
+			s.SetHead(h)
+		}, "ERROR"},
+		{"a last entry edited", func(_ *testing.T, s *audit.MemStore, _ audit.Vault) {
+			s.Edit("main", 2, func(e *audit.Entry) { e.Actor = "user:ceo" })
+		}, "ERROR"},
+		{"a head without MAC", func(_ *testing.T, s *audit.MemStore, _ audit.Vault) {
+			h := s.Head("main")
+			h.MAC = ""
+			s.SetHead(h)
+		}, "ERROR"},
+		{"a chain from before head MACs", func(t *testing.T, s *audit.MemStore,
+			v audit.Vault) {
+			toLegacy(t, s, v, "main")
+		}, "WARN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, v := &audit.MemStore{}, &audit.MemVault{}
+			named := func(c *audit.Config) { c.Chain = "main" }
+			l := newLog(t, s, v, named)
+			require.NoError(t, record(l, 1, 3))
+			require.NoError(t, l.Close(t.Context()))
+			tt.tamper(t, s, v)
+			before := s.Entries("main")
+
+			logs := &logBuffer{}
+			l = newLog(t, s, v, named, logs.use)
+			require.NoError(t, record(l, 1, 2))
+			require.NotEqual(t, "main", l.Chain())
+			logs.requireMove(t, tt.level, "main", l.Chain())
+			require.Len(t, s.Entries(l.Chain()), 2)
+			require.Equal(t, before, s.Entries("main"), "left as it was")
+		})
+	}
 }
 
 func TestChainsPerLog(t *testing.T) {
@@ -373,4 +437,84 @@ func TestOutcomeOf(t *testing.T) {
 			require.Equal(t, tt.code, c)
 		})
 	}
+}
+
+// TestSharedChainCatchesUp has two Logs take turns on one named chain:
+// each append after the other's conflicts, and is chained again after the
+// entries the other wrote, once they verify.
+func TestSharedChainCatchesUp(t *testing.T) {
+	t.Parallel()
+	s, v := &audit.MemStore{}, &audit.MemVault{}
+	cs := &conflicts{Store: s}
+	named := func(c *audit.Config) { c.Chain = "operator" }
+	logs := &logBuffer{}
+	x, y := newLog(t, cs, v, named, logs.use), newLog(t, cs, v, named, logs.use)
+
+	for i := range 6 {
+		l := x
+		if i%2 == 1 {
+			l = y
+		}
+		e := call(i)
+		e.RequestID = fmt.Sprint("turn-", i)
+		require.NoError(t, l.Record(t.Context(), e))
+	}
+	require.Equal(t, int64(5), cs.n.Load(), "every turn but the first")
+	es := s.Entries("operator")
+	require.Len(t, es, 6)
+	for i, e := range es {
+		require.Equal(t, fmt.Sprint("turn-", i), e.RequestID)
+	}
+	requireVerified(t, s, v)
+	require.Empty(t, logs.records(t))
+}
+
+// TestSharedChainBusy has another writer append before every append of a
+// Log on a shared chain: after its last attempt the Log goes on on a chain
+// of its own, and says so.
+func TestSharedChainBusy(t *testing.T) {
+	t.Parallel()
+	s, v := &audit.MemStore{}, &audit.MemVault{}
+	named := func(c *audit.Config) { c.Chain = "operator" }
+	other := newLog(t, s, v, named)
+	logs := &logBuffer{}
+	l := newLog(t, &overtaken{Store: s, other: other}, v, named, logs.use)
+
+	require.NoError(t, l.Record(t.Context(), call(1)))
+	require.NotEqual(t, "operator", l.Chain())
+	logs.requireMove(t, "WARN", "operator", l.Chain())
+	require.Len(t, s.Entries("operator"), audit.AppendAttempts-1)
+	require.Len(t, s.Entries(l.Chain()), 1)
+	r := requireVerified(t, s, v)
+	require.Equal(t, 2, r.Chains)
+}
+
+// conflicts counts the appends that conflict.
+type conflicts struct {
+	audit.Store
+	n atomic.Int64
+}
+
+func (c *conflicts) AppendAudit(ctx context.Context, b []audit.Entry, mac string) error {
+	err := c.Store.AppendAudit(ctx, b, mac)
+	if switchboard.ErrorCode(err) == switchboard.CodeConflict {
+		c.n.Add(1)
+	}
+	return err
+}
+
+// overtaken has other record an entry on the chain "operator" before each
+// append to it.
+type overtaken struct {
+	audit.Store
+	other *audit.Log
+}
+
+func (o *overtaken) AppendAudit(ctx context.Context, b []audit.Entry, mac string) error {
+	if b[0].Chain == "operator" {
+		if err := o.other.Record(ctx, call(0)); err != nil {
+			return err
+		}
+	}
+	return o.Store.AppendAudit(ctx, b, mac)
 }

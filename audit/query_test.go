@@ -248,7 +248,7 @@ func requireEntryJSON(t *testing.T, line string, e audit.Entry) {
 
 func TestExportWriterFails(t *testing.T) {
 	t.Parallel()
-	s, _ := openSQLite(t)
+	s, _ := backends[0].open(t) // SQLite
 	l := newLog(t, s, &audit.MemVault{})
 	require.NoError(t, record(l, 4, 200))
 	require.ErrorIs(t, audit.Export(t.Context(), s, audit.Query{}, failingWriter{}), errDisk)

@@ -18,43 +18,58 @@ import (
 	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
-// backend opens a real store, and a raw handle on the same database through
-// which a test tampers with rows as someone with database access could.
+// backend is a real store: dsn makes a new, empty database and returns its
+// data source, at opens a store on one, as a process would, and driver
+// names the database/sql driver of a raw handle, through which a test
+// tampers with rows as someone with database access could.
 type backend struct {
-	name string
-	open func(tb testing.TB) (audit.Store, *sql.DB)
+	name   string
+	driver string
+	dsn    func(tb testing.TB) string
+	at     func(tb testing.TB, dsn string) audit.Store
 }
 
 // backends are the stores: SQLite always, PostgreSQL when configured.
 var backends = []backend{
-	{"sqlite", openSQLite},
-	{"postgres", openPostgres},
+	{"sqlite", "sqlite", func(tb testing.TB) string {
+		return filepath.Join(tb.TempDir(), "switchboard.db")
+	}, sqliteAt},
+	// pgtest.URL skips, saying so, when no server is configured.
+	{"postgres", "pgx", pgtest.URL, postgresAt},
 }
 
-func openSQLite(tb testing.TB) (audit.Store, *sql.DB) {
+func sqliteAt(tb testing.TB, path string) audit.Store {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "switchboard.db")
 	db, err := sqlite.Open(tb.Context(), sqlite.Config{Path: path})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
-	return db, rawHandle(tb, "sqlite", path)
+	return db
 }
 
-func openPostgres(tb testing.TB) (audit.Store, *sql.DB) {
+func postgresAt(tb testing.TB, url string) audit.Store {
 	tb.Helper()
-	url := pgtest.URL(tb) // skips, saying so, when no server is configured
 	db, err := postgres.Open(tb.Context(), postgres.Config{URL: url, MaxConns: 8})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { require.NoError(tb, db.Close()) })
-	return db, rawHandle(tb, "pgx", url)
+	return db
 }
 
-func rawHandle(tb testing.TB, driver, dsn string) *sql.DB {
+// open makes a database and returns a store and a raw handle on it.
+func (b backend) open(tb testing.TB) (audit.Store, *sql.DB) {
 	tb.Helper()
-	raw, err := sql.Open(driver, dsn)
+	s, raw, _ := b.openAgain(tb)
+	return s, raw
+}
+
+// openAgain is open, with a function that opens another store on the same
+// database, as another process would.
+func (b backend) openAgain(tb testing.TB) (audit.Store, *sql.DB, func() audit.Store) {
+	tb.Helper()
+	dsn := b.dsn(tb)
+	raw, err := sql.Open(b.driver, dsn)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { require.NoError(tb, raw.Close()) })
-	return raw
+	return b.at(tb, dsn), raw, func() audit.Store { return b.at(tb, dsn) }
 }
 
 // eachBackend runs fn as a parallel subtest per backend.
@@ -221,13 +236,13 @@ func (d tamperer) swap(t *testing.T, a, b int64) func() {
 func (d tamperer) deleteHead(t *testing.T) func() {
 	t.Helper()
 	var seq int64
-	var hash string
-	q := "SELECT last_seq, last_hash FROM audit_heads WHERE chain = $1"
-	require.NoError(t, d.raw.QueryRowContext(t.Context(), q, d.chain).Scan(&seq, &hash))
+	var hash, mac string
+	q := "SELECT last_seq, last_hash, mac FROM audit_heads WHERE chain = $1"
+	require.NoError(t, d.raw.QueryRowContext(t.Context(), q, d.chain).Scan(&seq, &hash, &mac))
 	d.exec(t, "DELETE FROM audit_heads WHERE chain = $1", d.chain)
 	return func() {
-		d.exec(t, "INSERT INTO audit_heads (chain, last_seq, last_hash) VALUES ($1, $2, $3)",
-			d.chain, seq, hash)
+		d.exec(t, "INSERT INTO audit_heads (chain, last_seq, last_hash, mac) "+
+			"VALUES ($1, $2, $3, $4)", d.chain, seq, hash, mac)
 	}
 }
 
@@ -273,13 +288,37 @@ func TestFailedCommitOnStore(t *testing.T) {
 // whose request id is "fail".
 type failOnce struct{ audit.Store }
 
-func (f failOnce) AppendAudit(ctx context.Context, batch []audit.Entry) error {
+func (f failOnce) AppendAudit(ctx context.Context, batch []audit.Entry, mac string) error {
 	for _, e := range batch {
 		if e.RequestID == "fail" {
 			cancelled, cancel := context.WithCancel(ctx)
 			cancel()
-			return f.Store.AppendAudit(cancelled, batch)
+			return f.Store.AppendAudit(cancelled, batch, mac)
 		}
 	}
-	return f.Store.AppendAudit(ctx, batch)
+	return f.Store.AppendAudit(ctx, batch, mac)
+}
+
+// TestVerifyWhileRecording verifies, again and again, while a Log records
+// on each store: entries committed while Verify runs are never reported.
+func TestVerifyWhileRecording(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, s audit.Store, _ *sql.DB) {
+		v := &audit.MemVault{}
+		l := newLog(t, s, v)
+		require.NoError(t, record(l, 1, 1))
+
+		done := make(chan error, 1)
+		go func() { done <- record(l, 8, 600) }()
+		for recording := true; recording; {
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+				recording = false
+			default:
+			}
+			requireVerified(t, s, v)
+		}
+		require.Equal(t, int64(601), requireVerified(t, s, v).Entries)
+	})
 }

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,6 +41,20 @@ func TestVerifyFinds(t *testing.T) {
 		}, 3, audit.ProblemEdited},
 		{"a deleted head", func(s *audit.MemStore, c string) { s.DropHead(c) },
 			9, audit.ProblemHead},
+		{"a forged entry after the head", func(s *audit.MemStore, c string) {
+			e := s.Entries(c)[8]
+			e.Seq, e.PrevHash, e.Hash, e.Actor = 10, e.Hash, strings.Repeat("0", 64), "user:ceo"
+			e.ID = audit.FormatID(e.Time, c, 10)
+			s.Insert(e)
+		}, 10, audit.ProblemBeyondHead},
+		{"entries cut and the head rewritten", func(s *audit.MemStore, c string) {
+			cut(s, c, 6)
+		}, 6, audit.ProblemHead},
+		{"a head without MAC", func(s *audit.MemStore, c string) {
+			h := s.Head(c)
+			h.MAC = ""
+			s.SetHead(h)
+		}, 9, audit.ProblemHead},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,4 +135,84 @@ func TestKeyKeptInVault(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, key, again, "created once")
 	require.Equal(t, a.InputMAC([]byte(`{"a":1}`)), b.InputMAC([]byte(`{"a":1}`)))
+}
+
+// cut deletes the entries of chain after seq keep and rewrites its head to
+// name the last one left, with the MAC it has: all that can be read from
+// the database.
+func cut(s *audit.MemStore, chain string, keep int64) {
+	h := s.Head(chain)
+	h.LastSeq, h.LastHash = keep, s.Entries(chain)[keep-1].Hash
+	s.SetHead(h)
+	s.Truncate(chain, keep)
+}
+
+// TestVerifyHeadSetBack replaces a head with one read earlier, MAC and all:
+// the entries after it still show. Were they deleted too, nothing in the
+// database would show it; the heads that Verify reports, kept elsewhere,
+// would.
+func TestVerifyHeadSetBack(t *testing.T) {
+	t.Parallel()
+	s, v := &audit.MemStore{}, &audit.MemVault{}
+	l := newLog(t, s, v)
+	require.NoError(t, record(l, 1, 4))
+	old := requireVerified(t, s, v).Heads[0]
+	require.NoError(t, record(l, 1, 3))
+
+	s.SetHead(old)
+	p := requireProblem(t, s, v, l.Chain(), 5, audit.ProblemBeyondHead)
+	require.Contains(t, p.Message, "replaced by an older one")
+
+	s.Truncate(l.Chain(), 4)
+	r := requireVerified(t, s, v)
+	require.Equal(t, []audit.ChainHead{old}, r.Heads, "the head to compare with one kept")
+}
+
+// TestVerifyReadsHeadsAgain has a writer append after Verify read the
+// heads: the entries past the heads it read are checked against the head
+// read again, and are no problem.
+func TestVerifyReadsHeadsAgain(t *testing.T) {
+	t.Parallel()
+	s, v := &audit.MemStore{}, &audit.MemVault{}
+	l := newLog(t, s, v)
+	require.NoError(t, record(l, 1, 4))
+	stale, err := s.AuditHeads(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, record(l, 1, 3))
+
+	r := requireVerified(t, staleHeads{MemStore: s, heads: stale}, v)
+	require.Equal(t, int64(7), r.Entries)
+	require.Equal(t, int64(7), r.Heads[0].LastSeq, "the head read again")
+}
+
+// staleHeads lists heads as they were.
+type staleHeads struct {
+	*audit.MemStore
+	heads []audit.ChainHead
+}
+
+func (s staleHeads) AuditHeads(context.Context) ([]audit.ChainHead, error) {
+	return s.heads, nil
+}
+
+// TestVerifyLegacyHeads checks chains written before heads had MACs: they
+// verify, listed as unauthenticated, while a head without MAC that names a
+// newer entry is a problem.
+func TestVerifyLegacyHeads(t *testing.T) {
+	t.Parallel()
+	s, v := &audit.MemStore{}, &audit.MemVault{}
+	old, recent := newLog(t, s, v), newLog(t, s, v)
+	require.NoError(t, record(old, 1, 5))
+	require.NoError(t, record(recent, 1, 5))
+	toLegacy(t, s, v, old.Chain())
+
+	r := requireVerified(t, s, v)
+	require.Equal(t, []string{old.Chain()}, r.Unauthenticated)
+	require.Equal(t, int64(10), r.Entries)
+
+	h := s.Head(recent.Chain())
+	h.MAC = ""
+	s.SetHead(h)
+	p := requireProblem(t, s, v, recent.Chain(), 5, audit.ProblemHead)
+	require.Contains(t, p.Message, "no MAC")
 }

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
@@ -38,6 +40,8 @@ type Installed interface {
 // or a *switchboard.Error with CodeForbidden naming the permission.
 type Authorizer interface {
 	Authorize(ctx context.Context, p switchboard.Principal, permission string) error
+	// Allowed reports the same as Authorize without an error to build.
+	Allowed(ctx context.Context, p switchboard.Principal, permission string) bool
 }
 
 // Secrets opens platform secrets by their platform-wide name.
@@ -107,6 +111,10 @@ type Call struct {
 	Tool        string
 	Input       json.RawMessage
 	Surface     string
+	// Refusal, when set, is why the surface could not make the call at all
+	// (arguments that do not parse, a body too large): Call records the
+	// attempt, so that the audit holds every one, and returns Refusal.
+	Refusal error
 }
 
 // Result is a successful call's output, the action's answer as JSON.
@@ -125,8 +133,12 @@ type Result struct {
 // code.
 func (e *Executor) Call(ctx context.Context, c Call) (Result, error) {
 	start := e.now()
-	act, err := e.lookup(c)
+	var act *registry.Action
 	var out json.RawMessage
+	err := c.Refusal
+	if err == nil {
+		act, err = e.lookup(ctx, c)
+	}
 	if err == nil {
 		out, err = e.run(ctx, c, act)
 	}
@@ -155,6 +167,9 @@ func (e *Executor) record(ctx context.Context, c Call, act *registry.Action, sta
 		InputMAC: e.audit.InputMAC(c.Input),
 	}
 	entry.Outcome, entry.ErrorCode = audit.OutcomeOf(err)
+	if errors.Is(err, errHidden) {
+		entry.Outcome, entry.ErrorCode = audit.OutcomeDenied, switchboard.CodeForbidden
+	}
 	if act != nil {
 		entry.Integration, entry.Action = act.Integration.ID(), act.Spec.ID
 	} else {
@@ -171,16 +186,68 @@ func (e *Executor) record(ctx context.Context, c Call, act *registry.Action, sta
 	return nil
 }
 
-func (e *Executor) lookup(c Call) (*registry.Action, error) {
+func (e *Executor) lookup(ctx context.Context, c Call) (*registry.Action, error) {
 	snap := e.installed.Snapshot()
-	if c.Tool == "" {
-		return snap.Action(c.Integration, c.Action)
-	}
-	if act := snap.Tool(c.Tool); act != nil {
+	if c.Tool != "" {
+		notFound := switchboard.Errorf(switchboard.CodeNotFound,
+			"no tool %q is installed: call list_integrations to see what is", c.Tool)
+		act := snap.Tool(c.Tool)
+		if act == nil {
+			return nil, notFound
+		}
+		if !e.visible(ctx, c.Caller, act.Integration) {
+			return nil, hidden(notFound)
+		}
 		return act, nil
 	}
+	in := snap.Integration(c.Integration)
+	// A caller that may do nothing with an integration learns nothing of
+	// it, not even that it is installed; the audit records a denial.
+	if in == nil {
+		return nil, switchboard.Errorf(switchboard.CodeNotFound,
+			"integration %q is not deployed", c.Integration)
+	}
+	if !e.visible(ctx, c.Caller, in) {
+		return nil, hidden(switchboard.Errorf(switchboard.CodeNotFound,
+			"integration %q is not deployed", c.Integration))
+	}
+	if act := in.Action(c.Action); act != nil {
+		return act, nil
+	}
+	var ids []string
+	for _, a := range in.Actions {
+		if e.authz.Allowed(ctx, c.Caller, a.Permission) {
+			ids = append(ids, a.Spec.ID)
+		}
+	}
+	slices.Sort(ids)
 	return nil, switchboard.Errorf(switchboard.CodeNotFound,
-		"no tool %q is installed: call list_integrations to see what is", c.Tool)
+		"%s has no action %q; the actions you may call are: %s",
+		in.Manifest.Name, c.Action, strings.Join(ids, ", "))
+}
+
+// errHidden marks a not_found that hides an integration from a caller with
+// no right to it: the caller is told it is not there, the audit that it was
+// denied.
+var errHidden = errors.New("hidden from a caller without rights to it")
+
+func hidden(e *switchboard.Error) *switchboard.Error {
+	e.Cause = errHidden
+	return e
+}
+
+// visible reports whether caller may call at least one action of in, or
+// manage it.
+func (e *Executor) visible(ctx context.Context, caller switchboard.Principal, in *registry.Integration) bool {
+	if e.authz.Allowed(ctx, caller, "integration:"+in.ID()+":manage") {
+		return true
+	}
+	for _, a := range in.Actions {
+		if e.authz.Allowed(ctx, caller, a.Permission) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Executor) run(ctx context.Context, c Call, act *registry.Action) (json.RawMessage, error) {

@@ -238,7 +238,7 @@ func TestCallRefusesBeforeTheRunner(t *testing.T) {
 			call: executor.Call{Caller: admin, Integration: "demo", Action: "nope"},
 			code: switchboard.CodeNotFound,
 			check: func(t *testing.T, e *switchboard.Error) {
-				require.Contains(t, e.Message, "both, mine, plain, send, todo")
+				require.Contains(t, e.Message, "the actions you may call are: both, mine, plain, send, todo")
 			}},
 		{name: "unknown tool",
 			call: executor.Call{Caller: admin, Tool: "demo_nope"},
@@ -253,12 +253,29 @@ func TestCallRefusesBeforeTheRunner(t *testing.T) {
 			check: func(t *testing.T, e *switchboard.Error) {
 				require.Equal(t, "integration:demo:send", e.Permission)
 			}},
-		{name: "forbidden agent before its input is checked",
-			call: executor.Call{Caller: robot, Tool: "demo_send",
+		{name: "forbidden before its input is checked",
+			call: executor.Call{Caller: bob, Tool: "demo_send",
 				Input: json.RawMessage(`{"count":"x"}`)},
 			code: switchboard.CodeForbidden,
 			check: func(t *testing.T, e *switchboard.Error) {
 				require.Equal(t, "integration:demo:send", e.Permission)
+			}},
+		{name: "invisible to a principal with no rights on it",
+			call: executor.Call{Caller: robot, Integration: "demo", Action: "send",
+				Input: json.RawMessage(sendInput)},
+			code: switchboard.CodeNotFound,
+			check: func(t *testing.T, e *switchboard.Error) {
+				require.Equal(t, `integration "demo" is not deployed`, e.Message)
+			}},
+		{name: "a tool invisible to a principal with no rights on it",
+			call: executor.Call{Caller: robot, Tool: "demo_send"},
+			code: switchboard.CodeNotFound},
+		{name: "unknown action names only what the caller may call",
+			call: executor.Call{Caller: bob, Integration: "demo", Action: "nope"},
+			code: switchboard.CodeNotFound,
+			check: func(t *testing.T, e *switchboard.Error) {
+				require.Contains(t, e.Message, "the actions you may call are: plain")
+				require.NotContains(t, e.Message, "send")
 			}},
 		{name: "forbidden on an unconfigured integration",
 			call: executor.Call{Caller: bob, Integration: "bare", Action: "ping"},
@@ -556,16 +573,24 @@ func TestCallLogsWithoutTheCause(t *testing.T) {
 	require.NotContains(t, recs[0], logkey.Code)
 }
 
-// adminOnly lets the operator and user:admin do everything and nobody else
-// anything: the tests' stand-in for roles.
+// adminOnly lets the operator and user:admin do everything, and user:bob
+// call demo's plain and manage bare: the tests' stand-in for roles.
 type adminOnly struct{}
 
-func (adminOnly) Authorize(_ context.Context, p switchboard.Principal, permission string) error {
-	if p == switchboard.Operator || p == identity.Admin {
+func (a adminOnly) Authorize(ctx context.Context, p switchboard.Principal, permission string) error {
+	if a.Allowed(ctx, p, permission) {
 		return nil
 	}
 	e := switchboard.Errorf(switchboard.CodeForbidden,
 		"%s lacks the permission %s: an administrator can grant it", p, permission)
 	e.Permission = permission
 	return e
+}
+
+func (adminOnly) Allowed(_ context.Context, p switchboard.Principal, permission string) bool {
+	if p == switchboard.Operator || p == identity.Admin {
+		return true
+	}
+	bob := switchboard.Principal{Kind: switchboard.KindUser, ID: "bob"}
+	return p == bob && (permission == "integration:demo:plain" || permission == "integration:bare:manage")
 }

@@ -13,10 +13,9 @@ import (
 // empty body is {}) and answers the action's output as is. The executor
 // authorizes the caller and validates the input.
 func (s *Server) callAction(w http.ResponseWriter, r *http.Request) error {
-	input, err := readBody(r, min(s.maxBody, executor.MaxInputBytes))
-	if err != nil {
-		return err
-	}
+	// An unreadable body is still an attempted call: the executor records
+	// it before returning the refusal.
+	input, refusal := readBody(r, min(s.maxBody, executor.MaxInputBytes))
 	if isEmpty(input) {
 		input = []byte("{}")
 	}
@@ -27,6 +26,7 @@ func (s *Server) callAction(w http.ResponseWriter, r *http.Request) error {
 		Action:      chi.URLParam(r, "action"),
 		Input:       input,
 		Surface:     executor.SurfaceREST,
+		Refusal:     refusal,
 	})
 	if err != nil {
 		return err

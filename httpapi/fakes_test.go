@@ -227,6 +227,9 @@ type fakeExecutor struct {
 }
 
 func (f *fakeExecutor) Call(ctx context.Context, c executor.Call) (executor.Result, error) {
+	if c.Refusal != nil {
+		return executor.Result{}, c.Refusal
+	}
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
 	f.ctxs = append(f.ctxs, ctx)

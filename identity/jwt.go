@@ -251,6 +251,12 @@ func (v *jwtVerifier) caller(payload []byte, want expected) (Caller, error) {
 	if !switchboard.ValidPrincipalID(c.Subject) {
 		return Caller{}, unauthenticated("the token's subject (sub) is not a valid user id")
 	}
+	if c.Subject == Admin.ID {
+		// user:admin is the installation's own administrator; no external
+		// login may speak for it.
+		return Caller{}, unauthenticated("the token's subject (sub) is reserved: " +
+			"user:admin belongs to the installation's administrator key")
+	}
 	roles, err := v.roles(payload)
 	if err != nil {
 		return Caller{}, err

@@ -270,6 +270,8 @@ func TestHS256Refuses(t *testing.T) {
 		{"tampered claims", tamper(t, valid, base.with("sub", "admin")), "signature is not valid"},
 		{"no subject", sign(t, jose.HS256, secret, "", base.with("sub", nil)), "subject (sub)"},
 		{"bad subject", sign(t, jose.HS256, secret, "", base.with("sub", "a/b")), "subject (sub)"},
+		{"the administrator's subject", sign(t, jose.HS256, secret, "", base.with("sub", "admin")),
+			"subject (sub) is reserved"},
 		{"roles of numbers", sign(t, jose.HS256, secret, "", base.with("roles", []int{1})),
 			"roles claim must be"},
 		{"roles as an object", sign(t, jose.HS256, secret, "",

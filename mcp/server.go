@@ -67,8 +67,9 @@ type Server struct {
 	digest     [32]byte
 	generation uint64
 
-	http *mcpserver.StreamableHTTPServer
-	sse  *mcpserver.SSEServer
+	http     *mcpserver.StreamableHTTPServer
+	sse      *mcpserver.SSEServer
+	sessions *sessions
 }
 
 // New returns a Server with the current installed set's tools.
@@ -97,12 +98,17 @@ func New(cfg Config) (*Server, error) {
 		mcpserver.WithMethodCacheHints(mcpgo.MethodToolsList, 0, mcpgo.CacheScopePrivate),
 		mcpserver.WithRecovery(),
 	)
+	s.sessions = newSessions()
 	s.http = mcpserver.NewStreamableHTTPServer(s.mcp,
-		mcpserver.WithStreamableHTTPLogger(s.log))
+		mcpserver.WithStreamableHTTPLogger(s.log),
+		mcpserver.WithSessionIdManagerResolver(s.sessions))
 	s.sse = mcpserver.NewSSEServer(s.mcp,
 		mcpserver.WithSSEEndpoint("/sse"),
 		mcpserver.WithMessageEndpoint("/message"),
-		mcpserver.WithUseFullURLForMessageEndpoint(false))
+		mcpserver.WithUseFullURLForMessageEndpoint(false),
+		mcpserver.WithSessionIDGenerator(func(ctx context.Context, _ *http.Request) (string, error) {
+			return s.sessions.id(identity.FromContext(ctx)), nil
+		}))
 	s.sync(context.Background())
 	return s, nil
 }
@@ -196,7 +202,7 @@ func (s *Server) StreamableHTTP() http.Handler { return s.http }
 
 // SSE returns the HTTP+SSE transport, serving /sse and /message. The caller
 // authenticates requests before they reach it.
-func (s *Server) SSE() http.Handler { return s.sse }
+func (s *Server) SSE() http.Handler { return s.sessions.guardSSE(s.sse) }
 
 // CloseStreams ends every open notification stream of the HTTP transports,
 // so that a server shutting down is not held open by idle clients.

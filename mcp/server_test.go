@@ -91,6 +91,9 @@ func (f *fakeExecutor) Call(_ context.Context, c executor.Call) (executor.Result
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, c)
+	if c.Refusal != nil {
+		return executor.Result{}, c.Refusal
+	}
 	return executor.Result{}, f.err
 }
 
@@ -500,7 +503,7 @@ func TestRealExecutorErrors(t *testing.T) {
 			[]string{`integration "nope" is not deployed`, "list_integrations"}},
 		{"unknown action", admin, "call_integration",
 			map[string]any{"integration_id": "demo", "action": "nope"},
-			[]string{`Demo has no action "nope"; its actions are: list, send, todo`}},
+			[]string{`Demo has no action "nope"; the actions you may call are: list, send, todo`}},
 		{"not implemented", admin, "demo_todo", nil,
 			[]string{"has no implementation yet", "cannot run until"}},
 		{"no principal", nobody, "demo_send", map[string]any{"channel": "C1"},
@@ -553,7 +556,12 @@ func TestCallIntegrationRefusesBadArguments(t *testing.T) {
 			require.Contains(t, text, "Fix the arguments")
 		})
 	}
-	require.Empty(t, exec.seen(), "nothing reaches the executor")
+	// Each refusal reaches the executor only to be recorded.
+	seen := exec.seen()
+	require.Len(t, seen, len(tests))
+	for _, c := range seen {
+		require.Error(t, c.Refusal)
+	}
 }
 
 func TestListIntegrations(t *testing.T) {
@@ -752,16 +760,24 @@ func stays(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// adminOnly lets the operator and user:admin do everything and nobody else
-// anything: the tests' stand-in for roles.
+// adminOnly lets the operator and user:admin do everything, and user:bob
+// list demo's items and manage bare: the tests' stand-in for roles.
 type adminOnly struct{}
 
-func (adminOnly) Authorize(_ context.Context, p switchboard.Principal, permission string) error {
-	if p == switchboard.Operator || p == identity.Admin {
+func (a adminOnly) Authorize(ctx context.Context, p switchboard.Principal, permission string) error {
+	if a.Allowed(ctx, p, permission) {
 		return nil
 	}
 	e := switchboard.Errorf(switchboard.CodeForbidden,
 		"%s lacks the permission %s: an administrator can grant it", p, permission)
 	e.Permission = permission
 	return e
+}
+
+func (adminOnly) Allowed(_ context.Context, p switchboard.Principal, permission string) bool {
+	if p == switchboard.Operator || p == identity.Admin {
+		return true
+	}
+	bob := switchboard.Principal{Kind: switchboard.KindUser, ID: "bob"}
+	return p == bob && (permission == "integration:demo:list" || permission == "integration:bare:manage")
 }

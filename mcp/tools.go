@@ -164,11 +164,9 @@ func (s *Server) callTool(ctx context.Context,
 		return s.failure(ctx, req, err)
 	}
 	input, err := rawArguments(req.GetRawArguments())
-	if err != nil {
-		return s.failure(ctx, req, err)
-	}
 	res, err := s.exec.Call(ctx, executor.Call{
 		Caller: caller, Tool: req.Params.Name, Input: input, Surface: executor.SurfaceMCP,
+		Refusal: err,
 	})
 	if err != nil {
 		return s.failure(ctx, req, err)
@@ -184,15 +182,14 @@ func (s *Server) callIntegration(ctx context.Context,
 		return s.failure(ctx, req, err)
 	}
 	var args callIntegrationArgs
-	if err := bindArguments(req.GetRawArguments(), &args); err != nil {
-		return s.failure(ctx, req, err)
+	err = bindArguments(req.GetRawArguments(), &args)
+	if err == nil {
+		err = args.check()
 	}
-	if err := args.check(); err != nil {
-		return s.failure(ctx, req, err)
-	}
+	// A refused call still goes through the executor, which records it.
 	res, err := s.exec.Call(ctx, executor.Call{
 		Caller: caller, Integration: args.IntegrationID, Action: args.Action,
-		Input: args.input(), Surface: executor.SurfaceMCP,
+		Input: args.input(), Surface: executor.SurfaceMCP, Refusal: err,
 	})
 	if err != nil {
 		return s.failure(ctx, req, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/audit"
 )
 
@@ -13,8 +14,9 @@ type Auditor interface {
 }
 
 // note records a change that has been made. The change stands when the
-// entry cannot be written; the error says so, so that the caller learns
-// the log is missing it.
+// entry cannot be written; the caller then gets an internal
+// *switchboard.Error that says so, whatever the code of the audit's own
+// error, which is its Cause.
 func (a *Authorizer) note(ctx context.Context, ev audit.Event, detail map[string]string) error {
 	if a.audit == nil {
 		return nil
@@ -23,7 +25,9 @@ func (a *Authorizer) note(ctx context.Context, ev audit.Event, detail map[string
 		Event: ev, Outcome: audit.OutcomeOK, Detail: detail,
 	})
 	if err != nil {
-		return fmt.Errorf("the change was made but its audit entry was not written: %w", err)
+		return switchboard.Wrap(switchboard.CodeInternal, fmt.Errorf("record %s: %w", ev, err),
+			"the change was made but not recorded in the audit log; "+
+				"an operator should check the audit store")
 	}
 	return nil
 }

@@ -25,13 +25,16 @@
 //
 // An [Authorizer] loads every role and assignment from its [Store] into an
 // immutable model behind an atomic pointer, so that a check reads no store.
-// The set a principal holds is built on its first check and kept in the
-// model; from then on a check takes no lock, and allocates nothing when it
-// passes. Management
-// methods validate, write through the store, then reload the model, so the
-// process that made a change sees it at once; other processes see it when
-// they call [Authorizer.Refresh], which the process does when the store's
-// change feed moves.
+// The model keeps each role's own patterns once, with the list of roles it
+// reaches through inheritance, so that its size grows with what is stored
+// rather than with the depth of inheritance; a check walks the roles a
+// principal reaches, merged on its first check and kept in the model. A
+// check takes no lock, and allocates nothing when it passes. At most
+// [MaxRoles] roles can be created. Management methods validate, write
+// through the store, then reload the model, so the process that made a
+// change sees it at once; other processes see it when they call
+// [Authorizer.Refresh], which the process does when the store's change
+// feed moves.
 //
 // A change that would close a cycle of inheritance is refused, naming the
 // cycle. Two processes changing roles at once could still close one

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
@@ -35,9 +38,10 @@ func (a *Authorizer) Role(name string) (Role, error) {
 // CreateRole validates r and stores it, with its times set to now; r's
 // Builtin, CreatedAt and UpdatedAt are ignored. It returns the role as
 // stored, or a *switchboard.Error: CodeConflict when the name is taken or
-// built in, CodeInvalidInput listing every problem at its field
-// ("permissions[2]", "inherits[0]"), a cycle of inheritance among them.
-// Any other error is a fault of the store.
+// built in, or when [MaxRoles] roles exist already, CodeInvalidInput
+// listing every problem at its field ("permissions[2]", "inherits[0]"), a
+// cycle of inheritance among them. Any other error is a fault of the
+// store.
 func (a *Authorizer) CreateRole(ctx context.Context, r Role) (Role, error) {
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()
@@ -48,6 +52,13 @@ func (a *Authorizer) CreateRole(ctx context.Context, r Role) (Role, error) {
 	m := a.model.Load()
 	if m.roles[r.Name] != nil {
 		return Role{}, switchboard.Errorf(switchboard.CodeConflict, "role %q exists already", r.Name)
+	}
+	// Counted on the model: another process creating roles at the same
+	// time can pass the limit by a few, which a load tolerates.
+	if m.stored() >= MaxRoles {
+		return Role{}, switchboard.Errorf(switchboard.CodeConflict,
+			"role %q is not created: there are %d roles, the most allowed; delete one first",
+			r.Name, MaxRoles)
 	}
 	r = normalize(r)
 	if err := m.validate(r, allFields); err != nil {
@@ -112,7 +123,9 @@ func (a *Authorizer) UpdateRole(ctx context.Context, name string, patch RolePatc
 }
 
 // DeleteRole deletes the role name, every assignment of it, and it from
-// the roles that inherit it. It returns a *switchboard.Error with
+// the roles that inherit it, whose UpdatedAt becomes now. The audit entry
+// says how many assignments went and which roles inherited it, as this
+// process last loaded them. It returns a *switchboard.Error with
 // CodeNotFound for an unknown role and CodeConflict for a built-in one.
 func (a *Authorizer) DeleteRole(ctx context.Context, name string) error {
 	a.writeMu.Lock()
@@ -121,12 +134,56 @@ func (a *Authorizer) DeleteRole(ctx context.Context, name string) error {
 	if IsBuiltin(name) {
 		return builtinRole(name)
 	}
-	if err := a.store.DeleteRole(ctx, name); err != nil {
+	detail := a.model.Load().deletion(name)
+	if err := a.store.DeleteRole(ctx, name, a.stamp()); err != nil {
 		return storeErr(err, "delete role "+name)
 	}
 	a.reload(ctx)
-	return a.note(ctx, audit.EventRoleDelete, map[string]string{"role": name})
+	return a.note(ctx, audit.EventRoleDelete, detail)
 }
+
+// deletion returns the audit detail of deleting role name: the count of
+// its assignments and the roles that inherit it directly.
+func (m *model) deletion(name string) map[string]string {
+	held := 0
+	for _, g := range m.principals {
+		for _, n := range g.roles {
+			if n.role.Name == name {
+				held++
+			}
+		}
+	}
+	var heirs []string
+	for _, n := range m.names {
+		if slices.Contains(m.roles[n].Inherits, name) {
+			heirs = append(heirs, n)
+		}
+	}
+	return map[string]string{
+		"role":                name,
+		"assignments_removed": strconv.Itoa(held),
+		"inherited_by":        nameList(heirs),
+	}
+}
+
+// nameList joins names with commas in at most [audit.MaxText] bytes. When
+// they do not all fit, it keeps as many as fit and ends with "+N more".
+func nameList(names []string) string {
+	if s := strings.Join(names, ","); len(s) <= audit.MaxText {
+		return s
+	}
+	kept, size := 0, 0 // names kept, and their length with a comma each
+	for kept < len(names) {
+		next := size + len(names[kept]) + 1
+		if next+len(more(len(names)-kept-1)) > audit.MaxText {
+			break
+		}
+		kept, size = kept+1, next
+	}
+	return strings.Join(append(names[:kept:kept], more(len(names)-kept)), ",")
+}
+
+func more(n int) string { return "+" + strconv.Itoa(n) + " more" }
 
 // Assign gives principal ("user:alice") the role; it is not an error when
 // principal has it already. It returns a *switchboard.Error with
@@ -152,7 +209,8 @@ func (a *Authorizer) Assign(ctx context.Context, principal, role string) error {
 		return nil
 	}
 	a.reload(ctx)
-	return a.note(ctx, audit.EventRoleAssign, map[string]string{"principal": p.String(), "role": role})
+	return a.note(ctx, audit.EventRoleAssign,
+		map[string]string{"principal": p.String(), "role": role})
 }
 
 // Revoke takes the role from principal. It returns a *switchboard.Error
@@ -170,7 +228,8 @@ func (a *Authorizer) Revoke(ctx context.Context, principal, role string) error {
 		return storeErr(err, "revoke role "+role)
 	}
 	a.reload(ctx)
-	return a.note(ctx, audit.EventRoleRevoke, map[string]string{"principal": p.String(), "role": role})
+	return a.note(ctx, audit.EventRoleRevoke,
+		map[string]string{"principal": p.String(), "role": role})
 }
 
 // Assignments returns the assignments of principal, or every assignment
@@ -193,8 +252,10 @@ func (a *Authorizer) Assignments(ctx context.Context, principal string) ([]Assig
 }
 
 // RemovePrincipal takes every role from principal, for instance when it
-// is deleted; a principal without roles is not an error. It returns a
-// *switchboard.Error with CodeInvalidInput for a malformed principal.
+// is deleted; a principal without roles is not an error. Every call that
+// succeeds records an offboarding with the count of roles removed, none
+// included. It returns a *switchboard.Error with CodeInvalidInput for a
+// malformed principal.
 func (a *Authorizer) RemovePrincipal(ctx context.Context, principal string) error {
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()
@@ -207,12 +268,11 @@ func (a *Authorizer) RemovePrincipal(ctx context.Context, principal string) erro
 	if err != nil {
 		return storeErr(err, "remove principal")
 	}
-	if n == 0 {
-		return nil
+	if n > 0 {
+		a.reload(ctx)
 	}
-	a.reload(ctx)
-	return a.note(ctx, audit.EventRoleRevoke,
-		map[string]string{"principal": p.String(), "role": "*", "count": fmt.Sprint(n)})
+	return a.note(ctx, audit.EventOffboard,
+		map[string]string{"principal": p.String(), "roles_removed": strconv.Itoa(n)})
 }
 
 // reload refreshes the model after a write of this process, so that it

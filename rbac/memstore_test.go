@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/rbac"
@@ -80,7 +81,7 @@ func (s *memStore) UpdateRole(_ context.Context, r rbac.Role) error {
 	return nil
 }
 
-func (s *memStore) DeleteRole(_ context.Context, name string) error {
+func (s *memStore) DeleteRole(_ context.Context, name string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
@@ -101,6 +102,7 @@ func (s *memStore) DeleteRole(_ context.Context, name string) error {
 			if len(r.Inherits) == 0 {
 				r.Inherits = nil
 			}
+			r.UpdatedAt = at
 			s.roles[n] = r
 		}
 	}

@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -11,21 +12,36 @@ import (
 )
 
 // model is one immutable view of roles and assignments. Only the lazily
-// built sets of its principals change after build, each once.
+// merged grants of its principals change after build, each once.
+//
+// Its memory is linear in what the store holds, plus a pointer for each
+// role that each role reaches: every role keeps its own patterns once,
+// and a check walks the roles a principal reaches instead of a union of
+// their patterns.
 type model struct {
-	roles      map[string]*Role    // built-in roles included
-	names      []string            // keys of roles, sorted
-	sets       map[string]*permSet // per role, inherited roles included
+	roles      map[string]*Role // built-in roles included
+	nodes      map[string]*node // by name, one per role
+	names      []string         // keys of roles, sorted
 	principals map[switchboard.Principal]*grant
 	digest     [32]byte // of the roles and assignments it was built from
 }
 
-// grant is what one principal holds: the names of its roles, and their
-// union, built on first use.
+// node is one role of a model, linked to what it inherits.
+type node struct {
+	id   int // index in model.names
+	role *Role
+	own  *permSet // the role's own patterns
+	// reach lists the role and every role it inherits, transitively, that
+	// grants a pattern of its own, each once; nil when none does.
+	reach []*node
+}
+
+// grant is what one principal holds: its roles, and the roles they reach,
+// merged on first use.
 type grant struct {
-	roles []string
+	roles []*node
 	once  sync.Once
-	set   *permSet
+	reach []*node
 }
 
 // permSet is a set of permission patterns arranged for [permSet.allows].
@@ -33,7 +49,6 @@ type permSet struct {
 	all      bool                // "*" is among the patterns
 	exact    map[string]struct{} // patterns without a wildcard
 	prefixes map[string]struct{} // "a:b:" for every "a:b:*"
-	patterns []string            // sorted, without duplicates
 }
 
 // emptySet allows nothing.
@@ -42,9 +57,10 @@ var emptySet = &permSet{}
 // build returns the model of stored roles, the built-in roles, and
 // assignments. It tolerates what a concurrent change of the store can
 // leave: an assignment or an inherited role naming an unknown role is
-// ignored, and a cycle of inheritance is expanded once.
+// ignored, a cycle of inheritance is expanded once, and roles beyond
+// [MaxRoles] are kept.
 func build(stored []Role, assigned []Assignment, log *slog.Logger) *model {
-	m := &model{roles: map[string]*Role{}, sets: map[string]*permSet{}}
+	m := &model{roles: make(map[string]*Role, len(stored)+2)}
 	for _, r := range builtins() {
 		m.roles[r.Name] = &r
 	}
@@ -54,13 +70,101 @@ func build(stored []Role, assigned []Assignment, log *slog.Logger) *model {
 		}
 		m.roles[r.Name] = &r
 	}
-	for name := range m.roles {
-		m.names = append(m.names, name)
-		m.sets[name] = newPermSet(m.expand(name))
+	if n := m.stored(); n > MaxRoles {
+		log.Warn("more roles stored than allowed", slog.Int(logkey.Count, n))
 	}
-	slices.Sort(m.names)
+	m.names = slices.Sorted(maps.Keys(m.roles))
+	m.link()
 	m.principals = m.grants(assigned, log)
 	return m
+}
+
+// stored returns how many roles of m are not built in.
+func (m *model) stored() int { return len(m.roles) - len(builtins()) }
+
+// link makes the node of every role and works out what each reaches.
+func (m *model) link() {
+	m.nodes = make(map[string]*node, len(m.names))
+	for i, name := range m.names {
+		r := m.roles[name]
+		m.nodes[name] = &node{id: i, role: r, own: newPermSet(r.Permissions)}
+	}
+	l := linker{
+		nodes: m.nodes,
+		state: make([]linkState, len(m.names)),
+		mark:  make([]int, len(m.names)),
+	}
+	for _, name := range m.names {
+		l.link(m.nodes[name])
+	}
+}
+
+// linkState is how far a [linker] got with a node.
+type linkState uint8
+
+const (
+	unlinked linkState = iota
+	linking            // its parents are being linked: it is on a path being walked
+	linked             // its reach is final
+)
+
+// linker fills the reach of nodes. It links the parents of a node first
+// and copies their final reach, so that the nodes of a chain of n roles
+// hold about n²/2 pointers in all and no pattern is copied.
+type linker struct {
+	nodes map[string]*node
+	state []linkState // by node id
+	mark  []int       // by node id: the walk that last met the node
+	walk  int
+	buf   []*node
+}
+
+// link fills n.reach, after the reach of every parent of n that is not on
+// the path to n, which only a cycle of inheritance can put there.
+func (l *linker) link(n *node) {
+	if l.state[n.id] != unlinked {
+		return
+	}
+	l.state[n.id] = linking
+	for _, p := range n.role.Inherits {
+		if pn := l.nodes[p]; pn != nil {
+			l.link(pn)
+		}
+	}
+	l.walk++
+	l.buf = l.buf[:0]
+	l.visit(n)
+	if len(l.buf) > 0 {
+		n.reach = append(make([]*node, 0, len(l.buf)), l.buf...)
+	}
+	l.state[n.id] = linked
+}
+
+// visit adds to l.buf what n reaches and the walk has not met yet: the
+// final reach of n when there is one, and otherwise n and what its parents
+// reach. A cycle is cut where the walk meets a node again.
+func (l *linker) visit(n *node) {
+	if l.mark[n.id] == l.walk {
+		return
+	}
+	l.mark[n.id] = l.walk
+	if l.state[n.id] == linked {
+		for _, r := range n.reach {
+			if r == n || l.mark[r.id] != l.walk {
+				l.mark[r.id] = l.walk
+				l.buf = append(l.buf, r)
+			}
+		}
+		return
+	}
+	if len(n.role.Permissions) > 0 {
+		l.buf = append(l.buf, n)
+	}
+	for _, p := range n.role.Inherits {
+		if pn := l.nodes[p]; pn != nil {
+			l.visit(pn)
+		}
+	}
 }
 
 // grants groups assignments by principal, dropping those of unknown roles
@@ -70,7 +174,8 @@ func (m *model) grants(assigned []Assignment, log *slog.Logger) map[switchboard.
 	skipped := 0
 	for _, a := range assigned {
 		p, err := switchboard.ParsePrincipal(a.Principal)
-		if err != nil || m.roles[a.Role] == nil {
+		n := m.nodes[a.Role]
+		if err != nil || n == nil {
 			skipped++
 			continue
 		}
@@ -79,7 +184,7 @@ func (m *model) grants(assigned []Assignment, log *slog.Logger) map[switchboard.
 			g = &grant{}
 			out[p] = g
 		}
-		g.roles = append(g.roles, a.Role)
+		g.roles = append(g.roles, n)
 	}
 	if skipped > 0 {
 		log.Warn("assignments ignored: unknown role or principal", slog.Int(logkey.Count, skipped))
@@ -87,62 +192,77 @@ func (m *model) grants(assigned []Assignment, log *slog.Logger) map[switchboard.
 	return out
 }
 
-// expand returns the patterns of role name and of every role it inherits,
-// transitively.
-func (m *model) expand(name string) []string {
-	var out []string
-	seen := map[string]bool{}
-	var visit func(string)
-	visit = func(n string) {
-		r := m.roles[n]
-		if r == nil || seen[n] {
-			return
-		}
-		seen[n] = true
-		out = append(out, r.Permissions...)
-		for _, parent := range r.Inherits {
-			visit(parent)
+// principalReach returns the roles that grant p a pattern by assignment.
+func (m *model) principalReach(p switchboard.Principal) []*node {
+	g := m.principals[p]
+	if g == nil {
+		return nil
+	}
+	g.once.Do(func() { g.reach = merge(g.roles) })
+	return g.reach
+}
+
+// merge returns the union of the reach of roles, each node once. The reach
+// of a single role is shared, not copied.
+func merge(roles []*node) []*node {
+	if len(roles) == 1 {
+		return roles[0].reach
+	}
+	seen := map[*node]bool{}
+	var out []*node
+	for _, r := range roles {
+		for _, n := range r.reach {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
 		}
 	}
-	visit(name)
+	return slices.Clip(out)
+}
+
+// anyAllows reports whether a role of nodes grants key, without
+// allocating.
+func anyAllows(nodes []*node, key string) bool {
+	for _, n := range nodes {
+		if n.own.allows(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendPatterns appends the patterns of nodes to out.
+func appendPatterns(out []string, nodes []*node) []string {
+	for _, n := range nodes {
+		out = append(out, n.role.Permissions...)
+	}
 	return out
 }
 
-// principalSet returns what p holds by assignment.
-func (m *model) principalSet(p switchboard.Principal) *permSet {
-	g := m.principals[p]
-	if g == nil {
+// newPermSet returns the set of patterns; its maps share the patterns'
+// bytes.
+func newPermSet(patterns []string) *permSet {
+	if len(patterns) == 0 {
 		return emptySet
 	}
-	g.once.Do(func() { g.set = m.union(g.roles) })
-	return g.set
-}
-
-// union returns the set of every pattern the named roles hold.
-func (m *model) union(roles []string) *permSet {
-	if len(roles) == 1 {
-		return m.sets[roles[0]]
-	}
-	var patterns []string
-	for _, name := range roles {
-		patterns = append(patterns, m.sets[name].patterns...)
-	}
-	return newPermSet(patterns)
-}
-
-func newPermSet(patterns []string) *permSet {
-	s := &permSet{exact: map[string]struct{}{}, prefixes: map[string]struct{}{}}
+	s := &permSet{}
 	for _, p := range patterns {
-		switch prefix, ok := strings.CutSuffix(p, ":"+Wildcard); {
+		switch {
 		case p == Wildcard:
 			s.all = true
-		case ok:
-			s.prefixes[prefix+":"] = struct{}{}
+		case strings.HasSuffix(p, ":"+Wildcard):
+			if s.prefixes == nil {
+				s.prefixes = map[string]struct{}{}
+			}
+			s.prefixes[p[:len(p)-len(Wildcard)]] = struct{}{}
 		default:
+			if s.exact == nil {
+				s.exact = make(map[string]struct{}, len(patterns))
+			}
 			s.exact[p] = struct{}{}
 		}
 	}
-	s.patterns = slices.Compact(slices.Sorted(slices.Values(patterns)))
 	return s
 }
 

@@ -1,6 +1,8 @@
 package rbac
 
 import (
+	"log/slog"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -45,9 +47,59 @@ func FuzzAllowsAgreesWithMatch(f *testing.F) {
 	})
 }
 
-func TestPermSetPatternsSortedUnique(t *testing.T) {
+func TestPermSet(t *testing.T) {
 	t.Parallel()
 	s := newPermSet([]string{"b:c", "a:*", "b:c", "*"})
-	require.Equal(t, []string{"*", "a:*", "b:c"}, s.patterns)
 	require.True(t, s.all)
+	require.Equal(t, map[string]struct{}{"b:c": {}}, s.exact)
+	require.Equal(t, map[string]struct{}{"a:": {}}, s.prefixes)
+	require.Same(t, emptySet, newPermSet(nil))
+}
+
+// reachOf returns the names of what role name reaches in m, sorted.
+func reachOf(t *testing.T, m *model, name string) []string {
+	t.Helper()
+	n := m.nodes[name]
+	require.NotNil(t, n, name)
+	var out []string
+	for _, r := range n.reach {
+		out = append(out, r.role.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestReach checks what each role reaches, cycles included, which only
+// two processes changing roles at once can store.
+func TestReach(t *testing.T) {
+	t.Parallel()
+	perm := []string{"x:y"}
+	m := build([]Role{
+		{Name: "a", Permissions: perm},
+		{Name: "b", Inherits: []string{"a"}},
+		{Name: "c", Permissions: perm, Inherits: []string{"b", "ghost"}},
+		{Name: "d", Permissions: perm, Inherits: []string{"c", "a", AdminRole}},
+		{Name: "p", Permissions: perm, Inherits: []string{"q"}},
+		{Name: "q", Permissions: perm, Inherits: []string{"r"}},
+		{Name: "r", Inherits: []string{"p", MemberRole}},
+		{Name: "s", Permissions: perm, Inherits: []string{"r"}},
+	}, nil, slog.New(slog.DiscardHandler))
+	tests := []struct {
+		role string
+		want []string
+	}{
+		{"a", []string{"a"}},
+		{"b", []string{"a"}},
+		{"c", []string{"a", "c"}},
+		{"d", []string{"a", "admin", "c", "d"}},
+		{"p", []string{"p", "q"}},
+		{"q", []string{"p", "q"}},
+		{"r", []string{"p", "q"}},
+		{"s", []string{"p", "q", "s"}},
+		{MemberRole, nil},
+		{AdminRole, []string{"admin"}},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, reachOf(t, m, tt.role), tt.role)
+	}
 }

@@ -168,11 +168,11 @@ func (a *Authorizer) Allowed(ctx context.Context, p switchboard.Principal, key s
 		return false
 	}
 	m := a.model.Load()
-	if m.principalSet(p).allows(key) {
+	if anyAllows(m.principalReach(p), key) {
 		return true
 	}
 	for _, name := range claimedRoles(ctx) {
-		if s := m.sets[name]; s != nil && s.allows(key) {
+		if n := m.nodes[name]; n != nil && anyAllows(n.reach, key) {
 			return true
 		}
 	}
@@ -190,10 +190,10 @@ func (a *Authorizer) Permissions(ctx context.Context, p switchboard.Principal) [
 		return nil
 	}
 	m := a.model.Load()
-	out := slices.Clone(m.principalSet(p).patterns)
+	out := appendPatterns(nil, m.principalReach(p))
 	for _, name := range claimedRoles(ctx) {
-		if s := m.sets[name]; s != nil {
-			out = append(out, s.patterns...)
+		if n := m.nodes[name]; n != nil {
+			out = appendPatterns(out, n.reach)
 		}
 	}
 	slices.Sort(out)

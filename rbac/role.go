@@ -19,8 +19,12 @@ const (
 	MemberRole = "member"
 )
 
-// Limits on a role, so that one request cannot grow the model without bound.
+// Limits on roles, so that requests cannot grow the model without bound.
+// Inheritance needs no limit of its own: it may not loop, so no chain is
+// longer than MaxRoles.
 const (
+	// MaxRoles bounds the roles stored, built-in roles not counted.
+	MaxRoles = 1000
 	// MaxDescriptionLen bounds a description, in bytes.
 	MaxDescriptionLen = 1024
 	// MaxPermissions bounds the permission patterns of one role.

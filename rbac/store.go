@@ -1,6 +1,9 @@
 package rbac
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store keeps roles and assignments. Built-in roles are not stored as
 // roles: a store never returns them from Roles, refuses to create, update
@@ -30,10 +33,11 @@ type Store interface {
 	// r inherits does not exist.
 	UpdateRole(ctx context.Context, r Role) error
 	// DeleteRole removes the stored role name, its assignments, and name
-	// from the Inherits of every other role, in one transaction; it records
-	// a change for each. It returns CodeNotFound when there is no such
-	// stored role.
-	DeleteRole(ctx context.Context, name string) error
+	// from the Inherits of every other role, setting the UpdatedAt of each
+	// role it leaves to at, in one transaction; it records a change for
+	// each. It returns CodeNotFound, and changes nothing, when there is no
+	// such stored role.
+	DeleteRole(ctx context.Context, name string, at time.Time) error
 
 	// Assignments returns the assignments of principal, or every
 	// assignment when principal is "", ordered by principal and role.

@@ -163,6 +163,12 @@ func permissionMatrix(t *testing.T, in *instance) {
 					continue
 				}
 				require.Equal(t, before, fake.count(), "a denied call never reaches Slack")
+				if len(c.may) == 0 {
+					// A caller with no right to Slack is not told it exists.
+					require.NotContains(t, text, "integration:slack:", name)
+					require.Regexp(t, `not deployed|no tool`, text, name)
+					continue
+				}
 				require.Contains(t, text, "integration:slack:"+action, "%s names the permission", name)
 				if strings.HasPrefix(name, "mcp") || strings.HasPrefix(name, "call_") {
 					require.Contains(t, text, "administrator can grant it")
@@ -212,9 +218,10 @@ func TestRevocationReachesConnectedClients(t *testing.T) {
 	require.NotContains(t, toolNames(t, httpClient), "slack_send_message")
 	require.NotContains(t, toolNames(t, stdio), "slack_send_message")
 	for _, cs := range []*mcpClient{httpClient, stdio} {
+		// Alice holds nothing of Slack now: it is hidden from her.
 		text, res := callTool(t, cs, "slack_send_message", accessInputs["send_message"])
 		require.True(t, res.IsError)
-		require.Contains(t, text, "integration:slack:send_message")
+		require.Contains(t, text, `no tool "slack_send_message"`)
 	}
 
 	// Give the role back, then revoke the key itself.
@@ -244,4 +251,28 @@ func TestRevocationReachesConnectedClients(t *testing.T) {
 	require.Equal(t, 200, status, "%s", body)
 	status, _ = s.apiAs(callers[1].key, "GET", "/api/v1/permissions", "")
 	require.Equal(t, 401, status)
+}
+
+// TestOffboardedAdministratorStaysGone: once the first administrator is
+// offboarded, no later start recreates its key or its role, and no JWT
+// may speak for it.
+func TestOffboardedAdministratorStaysGone(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	s := in.serve()
+	// Someone else must be able to administer first.
+	status, body := s.api("POST", "/api/v1/keys", `{"principal":"user:root","name":"ops"}`)
+	require.Equal(t, 201, status, "%s", body)
+	status, body = s.api("POST", "/api/v1/roles/assign", `{"principal":"user:root","role":"admin"}`)
+	require.Equal(t, 200, status, "%s", body)
+	status, body = s.api("DELETE", "/api/v1/principals/"+url.PathEscape("user:admin"), "")
+	require.Equal(t, 200, status, "%s", body)
+	s.stop()
+
+	out := in.mustCLI("", "roles", "assignments")
+	require.NotContains(t, out, "user:admin")
+	out = in.mustCLI("", "keys", "list")
+	require.NotContains(t, out, "user:admin")
+	in.serve()
+	require.NotContains(t, in.mustCLI("", "roles", "assignments"), "user:admin", "a restart brings nothing back")
 }

@@ -11,6 +11,9 @@ import (
 	"github.com/switchboard-dev/switchboard/registry"
 )
 
+// operatorChain is the audit chain of one-shot commands.
+const operatorChain = "operator"
+
 // openForCommand parses the store flags of an administrative command and
 // opens the store. Its logs go to standard error at warn level unless
 // asked otherwise, so that the command's own output stays readable.
@@ -18,7 +21,9 @@ func openForCommand(ctx context.Context, e *env, name string, args []string,
 	extra func(fs *flag.FlagSet)) (*app, []string, error) {
 	// Only migrate may create a store; the others need one.
 	create := name == "migrate"
-	var cfg config
+	// One-shot commands share one audit chain, so that none of their
+	// entries is a chain of its own that could vanish whole.
+	cfg := config{auditChain: operatorChain}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	check := storeFlags(fs, e, &cfg)

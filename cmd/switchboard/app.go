@@ -187,7 +187,8 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 		return err
 	}
 	a.vault = v
-	a.audit, err = audit.New(ctx, audit.Config{Store: a.store, Vault: v, Logger: a.log})
+	a.audit, err = audit.New(ctx, audit.Config{Store: a.store, Vault: v, Logger: a.log,
+		Chain: a.cfg.auditChain})
 	if err != nil {
 		return err
 	}
@@ -228,18 +229,23 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	return err
 }
 
-// bootstrap creates the administrator's key on a store that has none, and
-// writes it, mode 0600, to the data directory. The key never reaches a log.
+// bootstrap sets up a new installation: an administrator's key, holding
+// the admin role, written mode 0600 to the data directory (the log names the
+// file, never the key). A store that has ever held a key, a role or an
+// audit entry is not new: offboarding the administrator must not bring it
+// back on the next start.
 func (a *app) bootstrap(ctx context.Context) error {
+	ctx = audit.WithOrigin(ctx, audit.Origin{Actor: switchboard.Operator.String(),
+		Surface: audit.SurfaceSystem})
+	if fresh, err := a.fresh(ctx); err != nil || !fresh {
+		return err
+	}
 	token, err := a.auth.Bootstrap(ctx)
-	if err != nil {
+	if err != nil || token == "" {
 		return err
 	}
-	if err := a.adminRole(ctx); err != nil {
+	if err := a.rbac.Assign(ctx, identity.Admin.String(), rbac.AdminRole); err != nil {
 		return err
-	}
-	if token == "" {
-		return nil
 	}
 	path := filepath.Join(a.cfg.dataDir, adminFile)
 	if err := writeSecretFile(path, []byte(token+"\n")); err != nil {
@@ -250,17 +256,19 @@ func (a *app) bootstrap(ctx context.Context) error {
 	return nil
 }
 
-// adminRole gives the first start's administrator the admin role when no
-// principal holds any role yet: on a new store, and on a store made before
-// roles existed, whose administrator would otherwise lose every right.
-func (a *app) adminRole(ctx context.Context) error {
+// fresh reports whether the store has never held a key, a role assignment
+// or an audit entry.
+func (a *app) fresh(ctx context.Context) (bool, error) {
+	n, err := a.store.CountAPIKeys(ctx)
+	if err != nil || n > 0 {
+		return false, err
+	}
 	as, err := a.rbac.Assignments(ctx, "")
 	if err != nil || len(as) > 0 {
-		return err
+		return false, err
 	}
-	ctx = audit.WithOrigin(ctx, audit.Origin{Actor: switchboard.Operator.String(),
-		Surface: audit.SurfaceSystem})
-	return a.rbac.Assign(ctx, identity.Admin.String(), rbac.AdminRole)
+	heads, err := a.store.AuditHeads(ctx)
+	return len(heads) == 0, err
 }
 
 func fileExists(path string) bool {

@@ -62,6 +62,9 @@ func verifyAudit(ctx context.Context, e *env, a *app) error {
 	for _, h := range r.Heads {
 		fmt.Fprintf(e.stdout, "chain %s: %d entries, head %s\n", h.Chain, h.LastSeq, h.LastHash)
 	}
+	for _, c := range r.Unauthenticated {
+		fmt.Fprintf(e.stdout, "chain %s: head not authenticated (written before head MACs)\n", c)
+	}
 	if r.OK() {
 		fmt.Fprintf(e.stdout, "audit verified: %d chains, %d entries, no problem\n", r.Chains, r.Entries)
 		return nil

@@ -30,6 +30,9 @@ type config struct {
 	jwtHS256Secret      string
 	jwtHS256Issuer      string
 	jwtRolesClaim       string
+	// auditChain names the audit chain the process writes; empty gives it
+	// a chain of its own (see audit.Config.Chain).
+	auditChain string
 }
 
 // jwtFlags registers the flags that accept external tokens.

@@ -31,4 +31,6 @@ const (
 	Stack       = "stack"
 	KeyID       = "key_id"
 	Issuer      = "issuer"
+	Chain       = "chain"
+	NextChain   = "next_chain"
 )

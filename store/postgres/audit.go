@@ -17,26 +17,36 @@ import (
 var _ audit.Store = (*DB)(nil)
 
 // AppendAudit inserts entries, all of one chain with consecutive Seq, and
-// moves the chain's head to the last of them, in one transaction, provided
-// the head stored is the first entry's predecessor; otherwise it writes
-// nothing and returns CodeConflict. The statements travel in one round trip.
-// It records no change in the feed.
-func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
+// moves the chain's head to the last of them with headMAC, in one
+// transaction, provided the head stored is the first entry's predecessor
+// (or absent, for Seq 1) and no entry holds their Seq; otherwise it writes
+// nothing and returns CodeConflict. The statements travel in one round
+// trip. It records no change in the feed.
+func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry, headMAC string) error {
 	if len(entries) == 0 {
 		return nil
+	}
+	if headMAC == "" {
+		return errors.New("append audit entries: the head has no MAC")
 	}
 	const op = "append audit entries"
 	first, last := entries[0], entries[len(entries)-1]
 
 	b := &pgx.Batch{}
-	b.Queue(qAdvanceAuditHead, last.Chain, last.Seq, last.Hash, first.Seq-1, first.PrevHash).
-		Exec(func(tag pgconn.CommandTag) error {
-			if tag.RowsAffected() == 0 {
-				return switchboard.Errorf(switchboard.CodeConflict,
-					"audit chain %s does not end at seq %d", first.Chain, first.Seq-1)
-			}
-			return nil
-		})
+	var q *pgx.QueuedQuery
+	if first.Seq == 1 {
+		q = b.Queue(qCreateAuditHead, last.Chain, last.Seq, last.Hash, headMAC)
+	} else {
+		q = b.Queue(qAdvanceAuditHead, last.Seq, last.Hash, headMAC, last.Chain, first.Seq-1,
+			first.PrevHash)
+	}
+	q.Exec(func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() == 0 {
+			return switchboard.Errorf(switchboard.CodeConflict,
+				"audit chain %s does not end at seq %d", first.Chain, first.Seq-1)
+		}
+		return nil
+	})
 	for i := range entries {
 		e := &entries[i]
 		detail, err := encodeDetail(e.Detail)
@@ -57,6 +67,14 @@ func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
 	})
 }
 
+// AuditHead returns the head row of chain, or CodeNotFound.
+func (db *DB) AuditHead(ctx context.Context, chain string) (audit.ChainHead, error) {
+	var h audit.ChainHead
+	err := db.pool.QueryRow(ctx, qAuditHead, chain).
+		Scan(&h.Chain, &h.LastSeq, &h.LastHash, &h.MAC)
+	return h, translate(err, "read audit head", "audit chain "+chain)
+}
+
 // AuditHeads returns the head of every chain, ordered by chain; a chain
 // with entries but no head row has LastSeq 0.
 func (db *DB) AuditHeads(ctx context.Context) ([]audit.ChainHead, error) {
@@ -68,7 +86,7 @@ func (db *DB) AuditHeads(ctx context.Context) ([]audit.ChainHead, error) {
 	heads, err := pgx.AppendRows([]audit.ChainHead(nil), rows,
 		func(row pgx.CollectableRow) (audit.ChainHead, error) {
 			var h audit.ChainHead
-			err := row.Scan(&h.Chain, &h.LastSeq, &h.LastHash)
+			err := row.Scan(&h.Chain, &h.LastSeq, &h.LastHash, &h.MAC)
 			return h, err
 		})
 	if err != nil {

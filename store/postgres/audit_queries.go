@@ -17,15 +17,22 @@ const (
 	qInsertAudit = `INSERT INTO audit_entries (` + auditColumns + `)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
 
-	// qAdvanceAuditHead sets a chain's head, provided the head stored is
-	// the one given (none, when the given seq is 0): it changes no row
-	// otherwise. The row lock it takes orders two writers of one chain.
+	// qCreateAuditHead writes the head of a new chain: it changes no row
+	// when the chain has one already, waiting first for a writer that is
+	// creating it.
+	qCreateAuditHead = `
+INSERT INTO audit_heads (chain, last_seq, last_hash, mac) VALUES ($1, $2, $3, $4)
+ON CONFLICT (chain) DO NOTHING`
+
+	// qAdvanceAuditHead moves a chain's head, provided the head stored is
+	// the one given: it changes no row otherwise, nor when there is none.
+	// The row lock it takes orders two writers of one chain: the second
+	// finds the head moved.
 	qAdvanceAuditHead = `
-INSERT INTO audit_heads (chain, last_seq, last_hash) VALUES ($1, $2, $3)
-ON CONFLICT (chain) DO UPDATE SET
-	last_seq = excluded.last_seq,
-	last_hash = excluded.last_hash
-WHERE audit_heads.last_seq = $4 AND audit_heads.last_hash = $5`
+UPDATE audit_heads SET last_seq = $1, last_hash = $2, mac = $3
+WHERE chain = $4 AND last_seq = $5 AND last_hash = $6`
+
+	qAuditHead = `SELECT chain, last_seq, last_hash, mac FROM audit_heads WHERE chain = $1`
 
 	// qAuditHeads lists the head rows, and the chains that have entries but
 	// no head row. The chains of entries are found by skipping from one to
@@ -38,10 +45,10 @@ WITH RECURSIVE chains (chain) AS (
 		ORDER BY e.chain LIMIT 1)
 	FROM chains c WHERE c.chain IS NOT NULL
 )
-SELECT chain, 0::bigint, ''::text FROM chains
+SELECT chain, 0::bigint, ''::text, ''::text FROM chains
 WHERE chain IS NOT NULL AND chain NOT IN (SELECT chain FROM audit_heads)
 UNION ALL
-SELECT chain, last_seq, last_hash FROM audit_heads
+SELECT chain, last_seq, last_hash, mac FROM audit_heads
 ORDER BY 1`
 
 	qAuditChain = `SELECT ` + auditColumns + `

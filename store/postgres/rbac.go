@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -165,11 +166,11 @@ func insertInherits(ctx context.Context, tx pgx.Tx, op string, r rbac.Role) erro
 }
 
 // DeleteRole removes the stored role name with its assignments and its
-// place in other roles' Inherits. It records a "role" change for name and
-// for each role that inherited it, and an "assignment" change for each
-// assignment removed. It returns CodeNotFound when there is no such stored
-// role.
-func (db *DB) DeleteRole(ctx context.Context, name string) error {
+// place in other roles' Inherits, whose UpdatedAt becomes at. It records a
+// "role" change for name and for each role that inherited it, and an
+// "assignment" change for each assignment removed. It returns CodeNotFound
+// when there is no such stored role.
+func (db *DB) DeleteRole(ctx context.Context, name string, at time.Time) error {
 	const op = "delete role"
 	return db.inTx(ctx, op, func(tx pgx.Tx) error {
 		var locked string
@@ -185,6 +186,9 @@ func (db *DB) DeleteRole(ctx context.Context, name string) error {
 		}
 		holders, err := column(ctx, tx, qRoleHolders, name)
 		if err != nil {
+			return translate(err, op, "role")
+		}
+		if _, err := tx.Exec(ctx, qTouchInheritors, name, utc(at)); err != nil {
 			return translate(err, op, "role")
 		}
 		if _, err := tx.Exec(ctx, qDeleteRole, name); err != nil {

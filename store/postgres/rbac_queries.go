@@ -23,10 +23,13 @@ WHERE name = $1 AND NOT builtin`
 	// qLockRole keeps concurrent assignments and inheritance of the role
 	// out until its deletion commits, so that DeleteRole records a change
 	// for every row the deletion takes with it.
-	qLockRole    = `SELECT name FROM roles WHERE name = $1 AND NOT builtin FOR UPDATE`
-	qInheritors  = `SELECT role FROM role_inherits WHERE parent = $1 ORDER BY role`
-	qRoleHolders = `SELECT principal FROM role_assignments WHERE role = $1 ORDER BY principal`
-	qDeleteRole  = `DELETE FROM roles WHERE name = $1`
+	qLockRole        = `SELECT name FROM roles WHERE name = $1 AND NOT builtin FOR UPDATE`
+	qInheritors      = `SELECT role FROM role_inherits WHERE parent = $1 ORDER BY role`
+	qRoleHolders     = `SELECT principal FROM role_assignments WHERE role = $1 ORDER BY principal`
+	qTouchInheritors = `
+UPDATE roles SET updated_at = $2
+WHERE name IN (SELECT role FROM role_inherits WHERE parent = $1)`
+	qDeleteRole = `DELETE FROM roles WHERE name = $1`
 
 	qAllAssignments = `
 SELECT principal, role, created_at FROM role_assignments ORDER BY principal, role`

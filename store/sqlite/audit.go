@@ -15,18 +15,28 @@ import (
 var _ audit.Store = (*DB)(nil)
 
 // AppendAudit inserts entries, all of one chain with consecutive Seq, and
-// moves the chain's head to the last of them, in one transaction, provided
-// the head stored is the first entry's predecessor; otherwise it writes
+// moves the chain's head to the last of them with headMAC, in one
+// transaction, provided the head stored is the first entry's predecessor
+// (or absent, for Seq 1) and no entry holds their Seq; otherwise it writes
 // nothing and returns CodeConflict. It records no change in the feed.
-func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry) error {
+func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry, headMAC string) error {
 	if len(entries) == 0 {
 		return nil
+	}
+	if headMAC == "" {
+		return errors.New("append audit entries: the head has no MAC")
 	}
 	const op = "append audit entries"
 	first, last := entries[0], entries[len(entries)-1]
 	return db.inTx(ctx, op, func(tx *sql.Tx) error {
-		n, err := exec(ctx, tx, qAdvanceAuditHead, last.Chain, last.Seq, last.Hash,
-			first.Seq-1, first.PrevHash)
+		var n int64
+		var err error
+		if first.Seq == 1 {
+			n, err = exec(ctx, tx, qCreateAuditHead, last.Chain, last.Seq, last.Hash, headMAC)
+		} else {
+			n, err = exec(ctx, tx, qAdvanceAuditHead, last.Seq, last.Hash, headMAC,
+				last.Chain, first.Seq-1, first.PrevHash)
+		}
 		if err != nil {
 			return translate(err, op, "audit chain "+last.Chain)
 		}
@@ -62,6 +72,14 @@ func insertAudit(ctx context.Context, tx *sql.Tx, op string, entries []audit.Ent
 	return nil
 }
 
+// AuditHead returns the head row of chain, or CodeNotFound.
+func (db *DB) AuditHead(ctx context.Context, chain string) (audit.ChainHead, error) {
+	var h audit.ChainHead
+	err := db.read.QueryRowContext(ctx, qAuditHead, chain).
+		Scan(&h.Chain, &h.LastSeq, &h.LastHash, &h.MAC)
+	return h, translate(err, "read audit head", "audit chain "+chain)
+}
+
 // AuditHeads returns the head of every chain, ordered by chain; a chain
 // with entries but no head row has LastSeq 0.
 func (db *DB) AuditHeads(ctx context.Context) ([]audit.ChainHead, error) {
@@ -75,7 +93,7 @@ func (db *DB) AuditHeads(ctx context.Context) ([]audit.ChainHead, error) {
 	var heads []audit.ChainHead
 	for rows.Next() {
 		var h audit.ChainHead
-		if err := rows.Scan(&h.Chain, &h.LastSeq, &h.LastHash); err != nil {
+		if err := rows.Scan(&h.Chain, &h.LastSeq, &h.LastHash, &h.MAC); err != nil {
 			return nil, translate(err, op, "audit chain")
 		}
 		heads = append(heads, h)

@@ -16,15 +16,19 @@ const (
 	qInsertAudit = `INSERT INTO audit_entries (` + auditColumns + `)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-	// qAdvanceAuditHead sets a chain's head, provided the head stored is
-	// the one given (none, when the given seq is 0): it changes no row
-	// otherwise.
+	// qCreateAuditHead writes the head of a new chain: it changes no row
+	// when the chain has one already.
+	qCreateAuditHead = `
+INSERT INTO audit_heads (chain, last_seq, last_hash, mac) VALUES (?, ?, ?, ?)
+ON CONFLICT (chain) DO NOTHING`
+
+	// qAdvanceAuditHead moves a chain's head, provided the head stored is
+	// the one given: it changes no row otherwise, nor when there is none.
 	qAdvanceAuditHead = `
-INSERT INTO audit_heads (chain, last_seq, last_hash) VALUES (?, ?, ?)
-ON CONFLICT (chain) DO UPDATE SET
-	last_seq = excluded.last_seq,
-	last_hash = excluded.last_hash
-WHERE audit_heads.last_seq = ? AND audit_heads.last_hash = ?`
+UPDATE audit_heads SET last_seq = ?, last_hash = ?, mac = ?
+WHERE chain = ? AND last_seq = ? AND last_hash = ?`
+
+	qAuditHead = `SELECT chain, last_seq, last_hash, mac FROM audit_heads WHERE chain = ?`
 
 	// qAuditHeads lists the head rows, and the chains that have entries but
 	// no head row. The chains of entries are found by skipping from one to
@@ -37,10 +41,10 @@ WITH RECURSIVE chains (chain) AS (
 		ORDER BY e.chain LIMIT 1)
 	FROM chains c WHERE c.chain IS NOT NULL
 )
-SELECT chain, 0, '' FROM chains
+SELECT chain, 0, '', '' FROM chains
 WHERE chain IS NOT NULL AND chain NOT IN (SELECT chain FROM audit_heads)
 UNION ALL
-SELECT chain, last_seq, last_hash FROM audit_heads
+SELECT chain, last_seq, last_hash, mac FROM audit_heads
 ORDER BY 1`
 
 	qAuditChain = `SELECT ` + auditColumns + `

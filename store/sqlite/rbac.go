@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/rbac"
@@ -153,11 +154,11 @@ func insertInherits(ctx context.Context, tx *sql.Tx, op string, r rbac.Role) err
 }
 
 // DeleteRole removes the stored role name with its assignments and its
-// place in other roles' Inherits. It records a "role" change for name and
-// for each role that inherited it, and an "assignment" change for each
-// assignment removed. It returns CodeNotFound when there is no such stored
-// role.
-func (db *DB) DeleteRole(ctx context.Context, name string) error {
+// place in other roles' Inherits, whose UpdatedAt becomes at. It records a
+// "role" change for name and for each role that inherited it, and an
+// "assignment" change for each assignment removed. It returns CodeNotFound
+// when there is no such stored role.
+func (db *DB) DeleteRole(ctx context.Context, name string, at time.Time) error {
 	const op = "delete role"
 	return db.inTx(ctx, op, func(tx *sql.Tx) error {
 		inheritors, err := column(ctx, tx, qInheritors, name)
@@ -166,6 +167,11 @@ func (db *DB) DeleteRole(ctx context.Context, name string) error {
 		}
 		holders, err := column(ctx, tx, qRoleHolders, name)
 		if err != nil {
+			return translate(err, op, "role")
+		}
+		// Before the deletion takes the rows that name the inheritors; a
+		// role not found rolls it back.
+		if _, err := tx.ExecContext(ctx, qTouchInheritors, micros(at), name); err != nil {
 			return translate(err, op, "role")
 		}
 		res, err := tx.ExecContext(ctx, qDeleteRole, name)

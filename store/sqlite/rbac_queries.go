@@ -17,11 +17,14 @@ VALUES (?, ?, ?, 0, ?, ?)`
 	qUpdateRole = `
 UPDATE roles SET description = ?, permissions = ?, updated_at = ?
 WHERE name = ? AND builtin = 0`
-	qDeleteInherits = `DELETE FROM role_inherits WHERE role = ?`
-	qInsertInherit  = `INSERT INTO role_inherits (role, parent, position) VALUES (?, ?, ?)`
-	qInheritors     = `SELECT role FROM role_inherits WHERE parent = ? ORDER BY role`
-	qRoleHolders    = `SELECT principal FROM role_assignments WHERE role = ? ORDER BY principal`
-	qDeleteRole     = `DELETE FROM roles WHERE name = ? AND builtin = 0`
+	qDeleteInherits  = `DELETE FROM role_inherits WHERE role = ?`
+	qInsertInherit   = `INSERT INTO role_inherits (role, parent, position) VALUES (?, ?, ?)`
+	qInheritors      = `SELECT role FROM role_inherits WHERE parent = ? ORDER BY role`
+	qRoleHolders     = `SELECT principal FROM role_assignments WHERE role = ? ORDER BY principal`
+	qTouchInheritors = `
+UPDATE roles SET updated_at = ?
+WHERE name IN (SELECT role FROM role_inherits WHERE parent = ?)`
+	qDeleteRole = `DELETE FROM roles WHERE name = ? AND builtin = 0`
 
 	qAllAssignments = `
 SELECT principal, role, created_at FROM role_assignments ORDER BY principal, role`

@@ -27,6 +27,7 @@ func RunAudit(t *testing.T, open func(t *testing.T) audit.Store) {
 		{"append is conditional on the head", testAuditConditional},
 		{"heads of several chains", testAuditHeads},
 		{"concurrent appends to several chains", testAuditConcurrent},
+		{"concurrent appends to one chain", testAuditOneChain},
 		{"query filters", testAuditFilters},
 		{"query pages by id", testAuditPages},
 		{"limits must be positive", testAuditLimits},
@@ -57,6 +58,19 @@ func auditEntries(chain string, from int64, n int) []audit.Entry {
 		}
 	}
 	return es
+}
+
+// appendAudit appends es to s with a fake head MAC (a store checks none).
+func appendAudit(ctx context.Context, s audit.Store, es []audit.Entry) error {
+	mac := "mac"
+	if len(es) > 0 {
+		mac = fakeMAC(es[0].Chain, es[len(es)-1].Seq)
+	}
+	return s.AppendAudit(ctx, es, mac)
+}
+
+func fakeMAC(chain string, seq int64) string {
+	return fmt.Sprintf("%s-mac-%d", chain, seq)
 }
 
 func fakeHash(chain string, seq int64) string {
@@ -95,9 +109,9 @@ func testAuditChain(t *testing.T, s audit.Store) {
 	es[1].Detail = map[string]string{"properties": "baseUrl,botToken", "tool": "x"}
 	es[2].Outcome, es[2].ErrorCode = audit.OutcomeDenied, switchboard.CodeForbidden
 	es[3].OnBehalfOf, es[3].Surface = "user:bob", audit.SurfaceMCP
-	require.NoError(t, s.AppendAudit(ctx, es[:3]))
-	require.NoError(t, s.AppendAudit(ctx, es[3:]))
-	require.NoError(t, s.AppendAudit(ctx, nil), "nothing to append")
+	require.NoError(t, appendAudit(ctx, s, es[:3]))
+	require.NoError(t, appendAudit(ctx, s, es[3:]))
+	require.NoError(t, appendAudit(ctx, s, nil), "nothing to append")
 
 	want := storedEntries(es)
 	require.Equal(t, want, readChain(t, s, "a", 0))
@@ -109,13 +123,19 @@ func testAuditChain(t *testing.T, s audit.Store) {
 
 	heads, err := s.AuditHeads(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []audit.ChainHead{{Chain: "a", LastSeq: 5, LastHash: es[4].Hash}}, heads)
+	want5 := audit.ChainHead{Chain: "a", LastSeq: 5, LastHash: es[4].Hash, MAC: fakeMAC("a", 5)}
+	require.Equal(t, []audit.ChainHead{want5}, heads)
+	head, err := s.AuditHead(ctx, "a")
+	require.NoError(t, err)
+	require.Equal(t, want5, head)
+	_, err = s.AuditHead(ctx, "b")
+	requireCode(t, err, switchboard.CodeNotFound)
 }
 
 func testAuditConditional(t *testing.T, s audit.Store) {
 	ctx := t.Context()
 	es := auditEntries("a", 1, 6)
-	require.NoError(t, s.AppendAudit(ctx, es[:3]))
+	require.NoError(t, appendAudit(ctx, s, es[:3]))
 
 	wrongPrev := auditEntries("a", 4, 1)
 	wrongPrev[0].PrevHash = "forged"
@@ -127,13 +147,17 @@ func testAuditConditional(t *testing.T, s audit.Store) {
 		{"an earlier seq", es[2:4]},
 		{"a gap", es[4:]},
 		{"another predecessor hash", wrongPrev},
+		{"a later seq of a chain without head", auditEntries("b", 4, 2)},
 	}
 	for _, tt := range tests {
-		requireCode(t, s.AppendAudit(ctx, tt.batch), switchboard.CodeConflict)
+		requireCode(t, appendAudit(ctx, s, tt.batch), switchboard.CodeConflict)
 		require.Equal(t, storedEntries(es[:3]), readChain(t, s, "a", 0), tt.name)
+		require.Empty(t, readChain(t, s, "b", 0), tt.name)
 	}
+	require.Error(t, s.AppendAudit(ctx, es[3:], ""), "a head without a MAC")
+	require.Equal(t, storedEntries(es[:3]), readChain(t, s, "a", 0))
 
-	require.NoError(t, s.AppendAudit(ctx, es[3:]), "the right predecessor")
+	require.NoError(t, appendAudit(ctx, s, es[3:]), "the right predecessor")
 	require.Equal(t, storedEntries(es), readChain(t, s, "a", 0))
 }
 
@@ -147,14 +171,14 @@ func testAuditHeads(t *testing.T, s audit.Store) {
 		chain string
 		n     int
 	}{{"c", 1}, {"a", 3}, {"b", 2}} {
-		require.NoError(t, s.AppendAudit(ctx, auditEntries(c.chain, 1, c.n)))
+		require.NoError(t, appendAudit(ctx, s, auditEntries(c.chain, 1, c.n)))
 	}
 	heads, err = s.AuditHeads(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []audit.ChainHead{
-		{Chain: "a", LastSeq: 3, LastHash: fakeHash("a", 3)},
-		{Chain: "b", LastSeq: 2, LastHash: fakeHash("b", 2)},
-		{Chain: "c", LastSeq: 1, LastHash: fakeHash("c", 1)},
+		{Chain: "a", LastSeq: 3, LastHash: fakeHash("a", 3), MAC: fakeMAC("a", 3)},
+		{Chain: "b", LastSeq: 2, LastHash: fakeHash("b", 2), MAC: fakeMAC("b", 2)},
+		{Chain: "c", LastSeq: 1, LastHash: fakeHash("c", 1), MAC: fakeMAC("c", 1)},
 	}, heads)
 }
 
@@ -164,7 +188,7 @@ func testAuditConcurrent(t *testing.T, s audit.Store) {
 		chain := fmt.Sprint("w", i)
 		var err error
 		for b := range batches {
-			err = errors.Join(err, s.AppendAudit(context.Background(),
+			err = errors.Join(err, appendAudit(context.Background(), s,
 				auditEntries(chain, int64(b*size+1), size)))
 		}
 		return err
@@ -177,6 +201,36 @@ func testAuditConcurrent(t *testing.T, s audit.Store) {
 		require.NoError(t, err)
 		require.Equal(t, storedEntries(auditEntries(chain, 1, batches*size)), es)
 	}
+}
+
+// testAuditOneChain has writers append at the same seq of one chain at
+// once, on a new chain and on one with a head: one batch wins whole, and
+// every other conflicts.
+func testAuditOneChain(t *testing.T, s audit.Store) {
+	const writers = 8
+	for _, from := range []int64{1, 4} {
+		errs := concurrently(writers, func(i int) error {
+			es := auditEntries("a", from, 3)
+			for j := range es {
+				es[j].RequestID = fmt.Sprint("writer-", i)
+			}
+			return appendAudit(context.Background(), s, es)
+		})
+		won := -1
+		for i, err := range errs {
+			if err == nil {
+				require.Equal(t, -1, won, "two appends at seq %d won", from)
+				won = i
+				continue
+			}
+			requireCode(t, err, switchboard.CodeConflict)
+		}
+		require.NotEqual(t, -1, won, "no append at seq %d won", from)
+		for _, e := range readChain(t, s, "a", from-1) {
+			require.Equal(t, fmt.Sprint("writer-", won), e.RequestID, "one batch, whole")
+		}
+	}
+	require.Len(t, readChain(t, s, "a", 0), 6)
 }
 
 // query runs f on s and returns the ids it finds.
@@ -200,7 +254,7 @@ func testAuditFilters(t *testing.T, s audit.Store) {
 	es[2].Integration = "stripe"
 	es[3].Action = "list_channels"
 	es[4].Outcome, es[4].ErrorCode = audit.OutcomeError, switchboard.CodeTimeout
-	require.NoError(t, s.AppendAudit(t.Context(), es))
+	require.NoError(t, appendAudit(t.Context(), s, es))
 	id := func(i int) string { return es[i].ID }
 
 	tests := []struct {
@@ -232,8 +286,8 @@ func testAuditPages(t *testing.T, s audit.Store) {
 	const n = 25
 	// Two chains interleaved in time.
 	a, b := auditEntries("a", 1, n), auditEntries("b", 1, n)
-	require.NoError(t, s.AppendAudit(t.Context(), a))
-	require.NoError(t, s.AppendAudit(t.Context(), b))
+	require.NoError(t, appendAudit(t.Context(), s, a))
+	require.NoError(t, appendAudit(t.Context(), s, b))
 
 	var newest, oldest []string
 	f := audit.Filter{Limit: 7}
@@ -281,8 +335,8 @@ func testAuditNoChange(t *testing.T, s audit.Store) {
 	}
 	before, err := feed.LastChange(t.Context())
 	require.NoError(t, err)
-	require.NoError(t, s.AppendAudit(t.Context(), auditEntries("a", 1, 3)))
-	requireCode(t, s.AppendAudit(t.Context(), auditEntries("a", 1, 1)),
+	require.NoError(t, appendAudit(t.Context(), s, auditEntries("a", 1, 3)))
+	requireCode(t, appendAudit(t.Context(), s, auditEntries("a", 1, 1)),
 		switchboard.CodeConflict)
 	after, err := feed.LastChange(t.Context())
 	require.NoError(t, err)

@@ -170,6 +170,7 @@ func testDeleteRole(t *testing.T, s rbac.Store) {
 	ctx := t.Context()
 	for _, r := range []rbac.Role{
 		role("a", nil), role("b", nil, "a"), role("c", nil, "a", "b"), role("d", nil, "b", "a"),
+		role("e", nil, rbac.MemberRole),
 	} {
 		require.NoError(t, s.CreateRole(ctx, r))
 	}
@@ -182,15 +183,23 @@ func testDeleteRole(t *testing.T, s rbac.Store) {
 		require.NoError(t, err)
 	}
 
-	require.NoError(t, s.DeleteRole(ctx, "b"))
-	requireRoles(t, s, role("a", nil), role("c", nil, "a"), role("d", nil, "a"))
+	// The roles that lose an inherited role are stamped at; the others keep
+	// their times.
+	at := t0.Add(time.Hour)
+	require.NoError(t, s.DeleteRole(ctx, "b", at))
+	c, d := role("c", nil, "a"), role("d", nil, "a")
+	c.UpdatedAt, d.UpdatedAt = at, at
+	e := role("e", nil, rbac.MemberRole)
+	requireRoles(t, s, role("a", nil), c, d, e)
 	requireAssignments(t, s, "", rbac.Assignment{Principal: "user:x", Role: "a", CreatedAt: t0})
 
-	requireCode(t, s.DeleteRole(ctx, "b"), switchboard.CodeNotFound)
-	requireCode(t, s.DeleteRole(ctx, "ghost"), switchboard.CodeNotFound)
+	later := t0.Add(2 * time.Hour)
+	requireCode(t, s.DeleteRole(ctx, "b", later), switchboard.CodeNotFound)
+	requireCode(t, s.DeleteRole(ctx, "ghost", later), switchboard.CodeNotFound)
 	for _, name := range []string{rbac.AdminRole, rbac.MemberRole} {
-		requireCode(t, s.DeleteRole(ctx, name), switchboard.CodeNotFound)
+		requireCode(t, s.DeleteRole(ctx, name, later), switchboard.CodeNotFound)
 	}
+	requireRoles(t, s, role("a", nil), c, d, e)
 
 	// A deleted name can be created afresh, without what it had.
 	require.NoError(t, s.CreateRole(ctx, role("b", nil)))
@@ -327,7 +336,7 @@ func rbacMutations() []rbacMutation {
 			return s.Unassign(ctx, "user:alice", rbac.AdminRole)
 		}, []Change{assigned("user:alice", rbac.AdminRole)}},
 		{"delete role", func(ctx context.Context, s rbac.Store) error {
-			return s.DeleteRole(ctx, "base")
+			return s.DeleteRole(ctx, "base", t0)
 		}, []Change{
 			roleChange("base"), roleChange("child"),
 			assigned("user:alice", "base"), assigned("user:bob", "base"),
@@ -403,8 +412,8 @@ func testRBACFeedNoChange(t *testing.T, s rbac.Store, feed Feed) {
 		{"update with unknown parent", func() error {
 			return s.UpdateRole(ctx, role("base", nil, "ghost"))
 		}},
-		{"delete absent role", func() error { return s.DeleteRole(ctx, "ghost") }},
-		{"delete built-in role", func() error { return s.DeleteRole(ctx, "member") }},
+		{"delete absent role", func() error { return s.DeleteRole(ctx, "ghost", t0) }},
+		{"delete built-in role", func() error { return s.DeleteRole(ctx, "member", t0) }},
 		{"assign again", func() error {
 			_, err := s.Assign(ctx, rbac.Assignment{Principal: "user:alice", Role: "base",
 				CreatedAt: t0})
