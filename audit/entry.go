@@ -30,6 +30,9 @@ const (
 	EventRoleAssign Event = "role.assign"           // detail: role, principal
 	EventRoleRevoke Event = "role.revoke"           // detail: role, principal
 	EventOffboard   Event = "principal.offboard"    // detail: principal, roles_removed
+	// EventDenied records an administrative request refused for want of
+	// a permission; refused action calls are EventCall entries.
+	EventDenied Event = "access.denied" // detail: permission, route
 )
 
 // maxDetail is how many details an entry may have.
@@ -39,7 +42,7 @@ var events = map[Event]bool{
 	EventCall: true, EventDeploy: true, EventUndeploy: true, EventConfigure: true,
 	EventUpload: true, EventKeyCreate: true, EventKeyRevoke: true, EventRoleCreate: true,
 	EventRoleUpdate: true, EventRoleDelete: true, EventRoleAssign: true, EventRoleRevoke: true,
-	EventOffboard: true,
+	EventOffboard: true, EventDenied: true,
 }
 
 // Surface is where a request came from.

@@ -1,12 +1,16 @@
 package httpapi
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/identity"
+	"github.com/switchboard-dev/switchboard/internal/logkey"
 	"github.com/switchboard-dev/switchboard/rbac"
 )
 
@@ -35,7 +39,9 @@ func (s *Server) requireManage(next http.Handler) http.Handler {
 		manage := rbac.ManageKey(chi.URLParam(r, "id"))
 		if !s.authz.Allowed(ctx, p, manage) &&
 			!s.authz.Allowed(ctx, p, rbac.IntegrationsConfigure) {
-			s.fail(w, r, forbidden(p, manage, rbac.IntegrationsConfigure))
+			err := forbidden(p, manage, rbac.IntegrationsConfigure)
+			s.noteDenied(r, manage)
+			s.fail(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -45,7 +51,31 @@ func (s *Server) requireManage(next http.Handler) http.Handler {
 // authorize asks the Authorizer whether r's principal holds permission.
 func (s *Server) authorize(r *http.Request, permission string) error {
 	ctx := r.Context()
-	return s.authz.Authorize(ctx, identity.FromContext(ctx), permission)
+	err := s.authz.Authorize(ctx, identity.FromContext(ctx), permission)
+	if err != nil {
+		s.noteDenied(r, permission)
+	}
+	return err
+}
+
+// noteDenied records an administrative request refused for want of
+// permission. A failure to record is logged: the request is refused anyway.
+func (s *Server) noteDenied(r *http.Request, permission string) {
+	if s.auditor == nil {
+		return
+	}
+	ctx := r.Context()
+	err := s.auditor.Record(context.WithoutCancel(ctx), audit.Entry{
+		Event: audit.EventDenied, Outcome: audit.OutcomeDenied,
+		ErrorCode:   switchboard.CodeForbidden,
+		Integration: chi.URLParam(r, "id"),
+		Detail: map[string]string{"permission": permission,
+			"route": r.Method + " " + routePattern(r)},
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "denied request not recorded in the audit log",
+			slog.Any(logkey.Err, err), slog.String(logkey.RequestID, RequestID(ctx)))
+	}
 }
 
 // allowed reports whether r's principal holds the permission key.

@@ -1,14 +1,17 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/rbac"
 )
 
@@ -175,4 +178,40 @@ func TestUnsetServicesLeaveRoutesUnrouted(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, rec.Code)
 	rec = e.do(http.MethodGet, "/api/v1/permissions", adminToken, nil)
 	require.Equal(t, http.StatusOK, rec.Code)
+}
+
+// recorder is an Auditor that keeps what it is given.
+type recorder struct {
+	mu      sync.Mutex
+	entries []audit.Entry
+}
+
+func (r *recorder) Record(_ context.Context, e audit.Entry) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries = append(r.entries, e)
+	return nil
+}
+
+func TestRefusedAdministrationIsAudited(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	e := newEnv(t, func(c *Config) { c.Auditor = rec })
+	seedAccess(e)
+	e.authz.grants = []string{"integration:slack:send_message"}
+	res := e.do(http.MethodPost, "/api/v1/integrations/catalog/slack/deploy", memberToken, nil)
+	require.Equal(t, http.StatusForbidden, res.Code)
+	res = e.do(http.MethodGet, "/api/v1/integrations/slack/config", memberToken, nil)
+	require.Equal(t, http.StatusForbidden, res.Code)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	require.Len(t, rec.entries, 2)
+	for _, en := range rec.entries {
+		require.Equal(t, audit.EventDenied, en.Event)
+		require.Equal(t, audit.OutcomeDenied, en.Outcome)
+		require.Equal(t, "slack", en.Integration)
+	}
+	require.Equal(t, rbac.IntegrationsDeploy, rec.entries[0].Detail["permission"])
+	require.Equal(t, "POST /api/v1/integrations/catalog/{id}/deploy", rec.entries[0].Detail["route"])
+	require.Equal(t, "integration:slack:manage", rec.entries[1].Detail["permission"])
 }

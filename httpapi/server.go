@@ -103,6 +103,12 @@ type AuditLog interface {
 	List(ctx context.Context, q audit.Query) (audit.Page, error)
 }
 
+// Auditor records administrative requests refused for want of a
+// permission; everything else is recorded where it is done.
+type Auditor interface {
+	Record(ctx context.Context, e audit.Entry) error
+}
+
 // Config configures a [Server]. Registry, Executor, Authenticator and
 // Authorizer are required; every other field has a working zero value.
 type Config struct {
@@ -117,6 +123,8 @@ type Config struct {
 	Roles Roles
 	Keys  Keys
 	Audit AuditLog
+	// Auditor records refused administrative requests; nil records none.
+	Auditor Auditor
 
 	// MCP is the streamable HTTP transport, mounted at /mcp. SSE is the
 	// legacy SSE transport, mounted at /sse and /message. Both run behind
@@ -152,6 +160,7 @@ type Server struct {
 	roles   Roles
 	keys    Keys
 	audit   AuditLog
+	auditor Auditor
 	mcp     http.Handler
 	sse     http.Handler
 	ready   func(ctx context.Context) error
@@ -190,7 +199,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		reg: cfg.Registry, exec: cfg.Executor,
 		authn: cfg.Authenticator, authz: cfg.Authorizer,
-		roles: cfg.Roles, keys: cfg.Keys, audit: cfg.Audit,
+		roles: cfg.Roles, keys: cfg.Keys, audit: cfg.Audit, auditor: cfg.Auditor,
 		mcp: cfg.MCP, sse: cfg.SSE, ready: cfg.Ready, log: cfg.Logger,
 		maxBody: cfg.MaxBodyBytes, schema: cfg.ManifestSchema,
 	}

@@ -56,7 +56,8 @@ func (a *app) surfaces(exec *executor.Executor) (*mcp.Server, http.Handler, erro
 	api, err := httpapi.New(httpapi.Config{
 		Registry: a.registry, Executor: exec, Authenticator: a.auth,
 		Authorizer: a.rbac, Roles: a.rbac, Keys: a.auth, Audit: auditLog{a.store},
-		MCP: m.StreamableHTTP(), SSE: m.SSE(),
+		Auditor: a.audit,
+		MCP:     m.StreamableHTTP(), SSE: m.SSE(),
 		Ready: a.ready, Logger: a.log, ManifestSchema: docs.ManifestSchema,
 	})
 	if err != nil {
