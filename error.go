@@ -78,6 +78,9 @@ type Error struct {
 	// service's HTTP status and its own error code, when it gave one.
 	UpstreamStatus int
 	UpstreamCode   string
+	// ConnectURL is where the user of a not_connected error connects an
+	// account: a single-use link a browser opens without a bearer token.
+	ConnectURL string
 
 	Cause error
 }

@@ -101,15 +101,80 @@ func (c *ConfigSchema) MarshalJSON() ([]byte, error) {
 	return c.Raw, nil
 }
 
-// UserAuth is the userAuth block: how a user connects an account.
+// UserAuth is the userAuth block: how a user connects an account of the
+// service, so that calls run with that user's own access.
 type UserAuth struct {
 	// Type is oauth2, credentials or redirect.
 	Type string `json:"type"`
+
+	// OAuth is the provider of a userAuth of type oauth2.
+	OAuth *OAuthSpec `json:"-"`
+	// Schema is the JSON Schema of the form a user fills in, for a userAuth
+	// of type credentials: each property a field of the connection
+	// ({{connection.name}}).
+	Schema json.RawMessage `json:"-"`
+
 	// Raw is the whole block as written.
 	Raw json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the block as the manifest gave it.
+// OAuth grants.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantClientCredentials = "client_credentials"
+)
+
+// Refresh policies.
+const (
+	RefreshBeforeExpiry = "before_expiry"
+	RefreshOnExpiry     = "on_expiry"
+)
+
+// OAuthSpec is an OAuth 2.0 provider. URLs may use {{config...}}
+// placeholders (such as a base URL a test double stands in for), nothing
+// else; clientId and clientSecret name config properties, the secret a
+// platformSecret one.
+type OAuthSpec struct {
+	Type             string            `json:"type"`
+	AuthorizationURL string            `json:"authorizationUrl,omitempty"`
+	TokenURL         string            `json:"tokenUrl"`
+	Scopes           []string          `json:"scopes,omitempty"`
+	// ScopeSeparator joins scopes in requests; " " when empty.
+	ScopeSeparator string `json:"scopeSeparator,omitempty"`
+	// PKCE (S256) is used unless set to false.
+	PKCE *bool `json:"pkce,omitempty"`
+	// ClientID and ClientSecret name config properties.
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret,omitempty"`
+	// AuthorizationParams are added to the authorization URL; some
+	// providers issue refresh tokens only with one (access_type=offline).
+	AuthorizationParams map[string]string `json:"authorizationParams,omitempty"`
+	// Grant is authorization_code (the default) or client_credentials.
+	Grant string `json:"grant,omitempty"`
+	// TokenFields say where the token response holds its fields, as dotted
+	// paths, for providers that wrap them; the standard names otherwise.
+	TokenFields *TokenFields `json:"tokenFields,omitempty"`
+	// Refresh is before_expiry (the default) or on_expiry, for providers
+	// that return the same token when asked early.
+	Refresh string `json:"refresh,omitempty"`
+	// RefreshMargin is how long before expiry a token is refreshed under
+	// before_expiry; five minutes when absent.
+	RefreshMargin Duration `json:"refreshMargin,omitempty"`
+	// ClientAuth is how the client authenticates at the token endpoint:
+	// "basic" (an Authorization header) or "body" (form fields); tried in
+	// that order when absent.
+	ClientAuth string `json:"clientAuth,omitempty"`
+}
+
+// TokenFields are the dotted paths of a token response's fields.
+type TokenFields struct {
+	AccessToken  string `json:"accessToken,omitempty"`
+	RefreshToken string `json:"refreshToken,omitempty"`
+	ExpiresIn    string `json:"expiresIn,omitempty"`
+	TokenType    string `json:"tokenType,omitempty"`
+	Scope        string `json:"scope,omitempty"`
+}
+
 func (u *UserAuth) MarshalJSON() ([]byte, error) { return u.Raw, nil }
 
 // ActionSpec is one action as the manifest declares it.
