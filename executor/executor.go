@@ -57,6 +57,15 @@ type Auditor interface {
 	InputMAC(input []byte) string
 }
 
+// Connections gives an action the connection it runs with: the caller's
+// own (the one named, or its oldest active one), or the platform's for a
+// client-credentials grant. It returns a *switchboard.Error with
+// CodeNotConnected, carrying a connect link, when there is none.
+type Connections interface {
+	Resolve(ctx context.Context, act *registry.Action, user switchboard.Principal,
+		connectionID string) (map[string]string, error)
+}
+
 // Runner reaches the service for one action.
 type Runner interface {
 	Run(ctx context.Context, act *registry.Action, v backend.Values) (json.RawMessage, error)
@@ -70,8 +79,11 @@ type Config struct {
 	Runner     Runner
 	// Auditor records every call; nil records nothing.
 	Auditor Auditor
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Connections resolves per-user and client-credentials connections;
+	// nil refuses actions that need one as not_implemented.
+	Connections Connections
+	Logger      *slog.Logger
+	Now         func() time.Time
 }
 
 // Executor runs action calls.
@@ -81,6 +93,7 @@ type Executor struct {
 	secrets   Secrets
 	runner    Runner
 	audit     Auditor
+	conns     Connections
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -98,7 +111,7 @@ func New(cfg Config) (*Executor, error) {
 	}
 	return &Executor{
 		installed: cfg.Installed, authz: cfg.Authorizer, secrets: cfg.Secrets,
-		runner: cfg.Runner, audit: cfg.Auditor, log: cfg.Logger, now: cfg.Now,
+		runner: cfg.Runner, audit: cfg.Auditor, conns: cfg.Connections, log: cfg.Logger, now: cfg.Now,
 	}, nil
 }
 
@@ -111,6 +124,9 @@ type Call struct {
 	Tool        string
 	Input       json.RawMessage
 	Surface     string
+	// ConnectionID names the caller's connection to run with; empty picks
+	// its oldest active one.
+	ConnectionID string
 	// Refusal, when set, is why the surface could not make the call at all
 	// (arguments that do not parse, a body too large): Call records the
 	// attempt, so that the audit holds every one, and returns Refusal.
@@ -275,12 +291,6 @@ func (e *Executor) run(ctx context.Context, c Call, act *registry.Action) (json.
 			"%s's action %s has no implementation yet: its manifest needs a request block",
 			in.Manifest.Name, act.Spec.ID)
 	}
-	if act.Credentials == registry.CredentialsUser {
-		return nil, switchboard.Errorf(switchboard.CodeNotImplemented,
-			"%s's action %s runs with each user's own connection, "+
-				"which this server does not offer yet",
-			in.Manifest.Name, act.Spec.ID)
-	}
 	values, err := e.values(ctx, c, act, input)
 	if err != nil {
 		return nil, err
@@ -297,6 +307,18 @@ func (e *Executor) values(ctx context.Context, c Call, act *registry.Action,
 	v := backend.Values{Input: obj, Config: in.Config, Secrets: map[string][]byte{}}
 	if c.Caller.Kind == switchboard.KindUser {
 		v.UserID = c.Caller.ID
+	}
+	if act.Credentials == registry.CredentialsUser || act.Connection {
+		if e.conns == nil {
+			return v, switchboard.Errorf(switchboard.CodeNotImplemented,
+				"%s's action %s needs a connection (a connected account), which this server does not offer",
+				in.Manifest.Name, act.Spec.ID)
+		}
+		conn, err := e.conns.Resolve(ctx, act, c.Caller, c.ConnectionID)
+		if err != nil {
+			return v, err
+		}
+		v.Connection = conn
 	}
 	for _, prop := range act.Secrets {
 		p, _ := in.Manifest.ConfigSchema.Property(prop)

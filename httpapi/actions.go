@@ -9,6 +9,9 @@ import (
 	"github.com/switchboard-dev/switchboard/identity"
 )
 
+// ConnectionHeader names the caller's connection an action call runs with.
+const ConnectionHeader = "X-Switchboard-Connection"
+
 // callAction runs action {action} of {id} with the body as its input (an
 // empty body is {}) and answers the action's output as is. The executor
 // authorizes the caller and validates the input.
@@ -27,6 +30,8 @@ func (s *Server) callAction(w http.ResponseWriter, r *http.Request) error {
 		Input:       input,
 		Surface:     executor.SurfaceREST,
 		Refusal:     refusal,
+		// The caller may name which of its connections the call runs with.
+		ConnectionID: r.Header.Get(ConnectionHeader),
 	})
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ const ProblemType = "urn:switchboard:error:"
 // application/problem+json. Detail is the error's client-safe message; the
 // per-code fields appear only with their code: Errors with invalid_input,
 // Missing with not_configured, Permission with forbidden, UpstreamStatus
-// and UpstreamCode with upstream_error.
+// and UpstreamCode with upstream_error, ConnectURL with not_connected.
 type Problem struct {
 	Type      string           `json:"type"`
 	Title     string           `json:"title"`
@@ -34,6 +34,7 @@ type Problem struct {
 	Permission     string                   `json:"permission,omitempty"`
 	UpstreamStatus int                      `json:"upstreamStatus,omitempty"`
 	UpstreamCode   string                   `json:"upstreamCode,omitempty"`
+	ConnectURL     string                   `json:"connectUrl,omitempty"`
 }
 
 var titles = map[switchboard.Code]string{
@@ -126,6 +127,8 @@ func newProblem(e *switchboard.Error, status int, requestID string) Problem {
 		p.Permission = e.Permission
 	case switchboard.CodeUpstream:
 		p.UpstreamStatus, p.UpstreamCode = e.UpstreamStatus, e.UpstreamCode
+	case switchboard.CodeNotConnected:
+		p.ConnectURL = e.ConnectURL
 	}
 	return p
 }

@@ -20,6 +20,13 @@ func errorText(e *switchboard.Error) string {
 			}
 		}
 		b.WriteString("\nFix the arguments to match the tool's input schema and call again.")
+	case switchboard.CodeNotConnected:
+		if e.ConnectURL != "" {
+			fmt.Fprintf(&b, "\nAsk the user to open this link to connect their account "+
+				"(it works once, for ten minutes), then call again: %s", e.ConnectURL)
+		} else {
+			b.WriteString("\nAsk the user to connect their account, then call again.")
+		}
 	case switchboard.CodeNotConfigured:
 		b.WriteString("\nTell the user; retrying will not help until it is configured.")
 	case switchboard.CodeForbidden:

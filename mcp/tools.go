@@ -35,6 +35,7 @@ type callIntegrationArgs struct {
 	IntegrationID string          `json:"integration_id" jsonschema:"required" jsonschema_description:"Id of an installed integration, as list_integrations shows it"`
 	Action        string          `json:"action" jsonschema:"required" jsonschema_description:"Id of one of its actions"`
 	Input         json.RawMessage `json:"input,omitempty" jsonschema:"type=object" jsonschema_description:"The action's input, matching its inputSchema"`
+	ConnectionID  string          `json:"connection_id,omitempty" jsonschema_description:"Which of the user's connected accounts to use, for actions that run with one; the oldest active one when absent"`
 }
 
 // check refuses arguments without an integration and an action, and an
@@ -164,9 +165,13 @@ func (s *Server) callTool(ctx context.Context,
 		return s.failure(ctx, req, err)
 	}
 	input, err := rawArguments(req.GetRawArguments())
+	var connection string
+	if err == nil {
+		input, connection, err = takeConnection(input)
+	}
 	res, err := s.exec.Call(ctx, executor.Call{
 		Caller: caller, Tool: req.Params.Name, Input: input, Surface: executor.SurfaceMCP,
-		Refusal: err,
+		Refusal: err, ConnectionID: connection,
 	})
 	if err != nil {
 		return s.failure(ctx, req, err)
@@ -190,6 +195,7 @@ func (s *Server) callIntegration(ctx context.Context,
 	res, err := s.exec.Call(ctx, executor.Call{
 		Caller: caller, Integration: args.IntegrationID, Action: args.Action,
 		Input: args.input(), Surface: executor.SurfaceMCP, Refusal: err,
+		ConnectionID: args.ConnectionID,
 	})
 	if err != nil {
 		return s.failure(ctx, req, err)
@@ -231,6 +237,38 @@ func (s *Server) listIntegrations(ctx context.Context,
 		return s.failure(ctx, req, fmt.Errorf("encode integrations: %w", err))
 	}
 	return success(out), nil
+}
+
+// connectionArgument is the tool argument that names the caller's
+// connection an action runs with; it is taken out before the input is
+// validated against the action's schema.
+const connectionArgument = "_connection"
+
+// takeConnection removes the _connection argument from input and returns
+// it.
+func takeConnection(input json.RawMessage) (json.RawMessage, string, error) {
+	if !bytes.Contains(input, []byte(connectionArgument)) {
+		return input, "", nil
+	}
+	var args map[string]json.RawMessage
+	if err := json.Unmarshal(input, &args); err != nil {
+		return input, "", nil // the executor reports what is wrong with it
+	}
+	raw, ok := args[connectionArgument]
+	if !ok {
+		return input, "", nil
+	}
+	var id string
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return input, "", switchboard.Errorf(switchboard.CodeInvalidInput,
+			"%s must be the id of one of your connections, a string", connectionArgument)
+	}
+	delete(args, connectionArgument)
+	out, err := json.Marshal(args)
+	if err != nil {
+		return input, "", fmt.Errorf("encode arguments: %w", err)
+	}
+	return out, id, nil
 }
 
 func rawArguments(args any) (json.RawMessage, error) {

@@ -74,6 +74,10 @@ type Action struct {
 	Request *Request
 	// Secrets are the config properties its templates read from the vault.
 	Secrets []string
+	// Connection reports whether its templates read a connection
+	// ({{connection...}}): the caller's own, or the platform's for a
+	// client-credentials grant.
+	Connection bool
 }
 
 // Request is a compiled request block.

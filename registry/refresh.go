@@ -32,6 +32,7 @@ type compiledAction struct {
 	timeout     time.Duration
 	credentials string
 	secrets     []string
+	connection  bool
 }
 
 // Refresh rebuilds the snapshot from the store now. Concurrent calls are
@@ -182,6 +183,7 @@ func compileAction(m *Manifest, spec *ActionSpec) (compiledAction, error) {
 				}
 			}
 		})
+		ca.connection = usesConnection
 		if ca.credentials == "" && usesConnection {
 			ca.credentials = CredentialsUser
 		}
@@ -232,6 +234,7 @@ func newIntegration(row Installed, cm *compiledManifest, config json.RawMessage,
 			InputSchema: ca.inputSchema,
 			Timeout:     ca.timeout,
 			Credentials: ca.credentials,
+			Connection:  ca.connection,
 			Request:     ca.request,
 			Secrets:     ca.secrets,
 		})
