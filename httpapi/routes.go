@@ -17,7 +17,7 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	s.mux = r
-	r.Use(s.requestID, s.requestLog, s.recoverPanic, noStore, s.limitBody)
+	r.Use(s.requestID, s.requestLog, s.recoverPanic, noStore, s.cors, s.limitBody)
 	r.NotFound(s.handle(s.notFound))
 	r.MethodNotAllowed(s.methodNotAllowed)
 

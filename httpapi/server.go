@@ -148,6 +148,9 @@ type Config struct {
 	// ManifestSchema is the JSON Schema of manifest.json, served at
 	// GET /api/v1/manifest.schema.json. Empty leaves that path unrouted.
 	ManifestSchema []byte
+	// CORSOrigins are the origins ("https://app.example.com") whose
+	// browser apps may call the API; none when empty.
+	CORSOrigins []string
 }
 
 // Server is the REST API. It holds no state of its own beyond its
@@ -167,6 +170,7 @@ type Server struct {
 	log     *slog.Logger
 	maxBody int64
 	schema  []byte
+	origins []string
 
 	mux     *chi.Mux
 	handler http.Handler
@@ -201,7 +205,7 @@ func New(cfg Config) (*Server, error) {
 		authn: cfg.Authenticator, authz: cfg.Authorizer,
 		roles: cfg.Roles, keys: cfg.Keys, audit: cfg.Audit, auditor: cfg.Auditor,
 		mcp: cfg.MCP, sse: cfg.SSE, ready: cfg.Ready, log: cfg.Logger,
-		maxBody: cfg.MaxBodyBytes, schema: cfg.ManifestSchema,
+		maxBody: cfg.MaxBodyBytes, schema: cfg.ManifestSchema, origins: cfg.CORSOrigins,
 	}
 	s.handler = s.routes()
 	return s, nil

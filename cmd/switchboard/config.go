@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,10 @@ type config struct {
 	// auditChain names the audit chain the process writes; empty gives it
 	// a chain of its own (see audit.Config.Chain).
 	auditChain string
+	// corsOrigins may call the API from browsers; publicURL is where
+	// browsers and providers reach this server.
+	corsOrigins []string
+	publicURL   string
 }
 
 // jwtFlags registers the flags that accept external tokens.
@@ -149,6 +154,13 @@ func storeFlags(fs *flag.FlagSet, e *env, cfg *config) func() error {
 }
 
 func (c *config) check(e *env) error {
+	for _, o := range c.corsOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			u.Path != "" || u.RawQuery != "" || u.User != nil {
+			return usagef("--cors-origin: %q is not an origin such as https://app.example.com", o)
+		}
+	}
 	switch c.logFormat {
 	case "text", "json":
 	default:

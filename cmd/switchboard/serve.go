@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&cfg.addr, "addr", envOr(e, "SWITCHBOARD_ADDR", DefaultAddr),
 		"address to listen on (SWITCHBOARD_ADDR)")
+	if v := e.getenv("SWITCHBOARD_CORS_ORIGIN"); v != "" {
+		cfg.corsOrigins = strings.Fields(v)
+	}
+	fs.Var(listFlag{&cfg.corsOrigins}, "cors-origin",
+		"let browser apps of this origin call the API, e.g. https://app.example.com "+
+			"(repeatable; SWITCHBOARD_CORS_ORIGIN, space-separated)")
 	check := storeFlags(fs, e, &cfg)
 	args, err := parseFlags(fs, args, check)
 	if err != nil {
@@ -59,6 +66,7 @@ func (a *app) surfaces(exec *executor.Executor) (*mcp.Server, http.Handler, erro
 		Auditor: a.audit,
 		MCP:     m.StreamableHTTP(), SSE: m.SSE(),
 		Ready: a.ready, Logger: a.log, ManifestSchema: docs.ManifestSchema,
+		CORSOrigins: a.cfg.corsOrigins,
 	})
 	if err != nil {
 		return nil, nil, err
