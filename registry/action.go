@@ -55,6 +55,14 @@ const (
 const DefaultTimeout = 30 * time.Second
 
 // Action is a deployed action, compiled at deploy.
+//
+// An action runs with the platform's credentials or with a connection. A
+// per-user connection (userAuth oauth2 with the authorization_code grant,
+// or credentials) makes Credentials "user": each caller brings their own.
+// An oauth2 userAuth with the client_credentials grant has one connection,
+// the platform's: its actions have Credentials "platform" and may still
+// read {{connection.accessToken}}, so Connection is true and the executor
+// resolves the platform connection.
 type Action struct {
 	Integration *Integration
 	Spec        *ActionSpec
@@ -68,7 +76,9 @@ type Action struct {
 	// when the manifest gives none).
 	InputSchema json.RawMessage
 	Timeout     time.Duration
-	// Credentials is CredentialsPlatform or CredentialsUser.
+	// Credentials is CredentialsPlatform or CredentialsUser, as the manifest
+	// says or inferred: CredentialsUser when a template reads
+	// {{connection...}}, except under a client_credentials grant.
 	Credentials string
 	// Request is nil for an action with no request block.
 	Request *Request

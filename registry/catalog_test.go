@@ -74,5 +74,5 @@ func TestBuiltinExamplesAreValid(t *testing.T) {
 			require.NotNil(t, a.Request, "%s.%s has a request", e.Manifest.AppID, a.ID)
 		}
 	}
-	require.True(t, ids["slack"] && ids["stripe"])
+	require.True(t, ids["slack"] && ids["stripe"] && ids["github"] && ids["notion"])
 }

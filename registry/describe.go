@@ -7,7 +7,8 @@ import (
 
 // Description is how clients see an installed integration: what REST
 // listings and the list_integrations tool return. It never holds a config
-// value, only whether each property is set.
+// value, only whether each property is set; UserAuth names config
+// properties and form fields, never a secret.
 type Description struct {
 	ID           string              `json:"id"`
 	Name         string              `json:"name"`
@@ -17,11 +18,17 @@ type Description struct {
 	Actions      []ActionDescription `json:"actions"`
 	ConfigSchema json.RawMessage     `json:"configSchema,omitempty"`
 	Config       []PropertyStatus    `json:"config"`
-	UserAuth     json.RawMessage     `json:"userAuth,omitempty"`
-	Webhooks     []Webhook           `json:"webhooks"`
-	Configured   bool                `json:"configured"`
-	Missing      []string            `json:"missing,omitempty"`
-	DeployedAt   time.Time           `json:"deployedAt"`
+	// Auth says how calls get credentials, for clients to decide whether a
+	// user must connect an account first: "platform" (no userAuth, or an
+	// OAuth client_credentials grant), "oauth2", "credentials" or
+	// "redirect". See [UserAuth.Model].
+	Auth string `json:"auth"`
+	// UserAuth is the manifest's userAuth block as written.
+	UserAuth   json.RawMessage `json:"userAuth,omitempty"`
+	Webhooks   []Webhook       `json:"webhooks"`
+	Configured bool            `json:"configured"`
+	Missing    []string        `json:"missing,omitempty"`
+	DeployedAt time.Time       `json:"deployedAt"`
 }
 
 // ActionDescription is one action of a [Description].
@@ -35,6 +42,9 @@ type ActionDescription struct {
 	OutputSchema json.RawMessage `json:"outputSchema,omitempty"`
 	Annotations  *Annotations    `json:"annotations,omitempty"`
 	Implemented  bool            `json:"implemented"`
+	// Credentials is "user" when each caller needs a connection of their
+	// own, "platform" otherwise.
+	Credentials string `json:"credentials"`
 }
 
 // PropertyStatus says whether one config property has a value.
@@ -54,6 +64,7 @@ func (in *Integration) Describe(keep func(*Action) bool) Description {
 		Actions:    []ActionDescription{},
 		Config:     []PropertyStatus{},
 		Webhooks:   m.Webhooks,
+		Auth:       m.UserAuth.Model(),
 		Configured: in.Configured(),
 		Missing:    in.Missing,
 		DeployedAt: in.DeployedAt,
@@ -81,6 +92,7 @@ func (in *Integration) Describe(keep func(*Action) bool) Description {
 			Tool: a.Tool, Permission: a.Permission,
 			InputSchema: a.InputSchema, OutputSchema: a.Spec.OutputSchema,
 			Annotations: a.Spec.Annotations, Implemented: a.Request != nil,
+			Credentials: a.Credentials,
 		})
 	}
 	return d

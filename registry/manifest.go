@@ -31,8 +31,8 @@ type Manifest struct {
 	// kept in the vault under that platform-wide name.
 	ConfigSchema *ConfigSchema `json:"configSchema,omitempty"`
 
-	// UserAuth declares how users connect their own accounts. It is kept as
-	// given; per-user connections are not served yet.
+	// UserAuth declares how users connect their own accounts, and which
+	// {{connection...}} fields requests may read.
 	UserAuth *UserAuth `json:"userAuth,omitempty"`
 
 	// Actions are the operations agents and applications can call.
@@ -102,20 +102,56 @@ func (c *ConfigSchema) MarshalJSON() ([]byte, error) {
 }
 
 // UserAuth is the userAuth block: how a user connects an account of the
-// service, so that calls run with that user's own access.
+// service, so that calls run with that user's own access. It holds names of
+// config properties, never a secret, so it may be shown to anyone who may
+// see the integration.
 type UserAuth struct {
 	// Type is oauth2, credentials or redirect.
 	Type string `json:"type"`
 
-	// OAuth is the provider of a userAuth of type oauth2.
+	// OAuth is the provider of a userAuth of type oauth2, or nil.
 	OAuth *OAuthSpec `json:"-"`
 	// Schema is the JSON Schema of the form a user fills in, for a userAuth
 	// of type credentials: each property a field of the connection
-	// ({{connection.name}}).
+	// ({{connection.name}}), one value.
 	Schema json.RawMessage `json:"-"`
 
 	// Raw is the whole block as written.
 	Raw json.RawMessage `json:"-"`
+}
+
+// The types of userAuth.
+const (
+	// UserAuthOAuth2 connects an account with OAuth 2.0.
+	UserAuthOAuth2 = "oauth2"
+	// UserAuthCredentials has the user fill in a form (an API key, a
+	// subdomain) kept as the connection.
+	UserAuthCredentials = "credentials"
+	// UserAuthRedirect leaves the flow to a worker backend.
+	UserAuthRedirect = "redirect"
+)
+
+// AuthPlatform is the [UserAuth.Model] of an integration whose calls run
+// with the platform's own credentials.
+const AuthPlatform = "platform"
+
+// Model says how calls of the integration get their credentials:
+// [AuthPlatform] without a userAuth block or for an OAuth client_credentials
+// grant (the platform's connection), the block's type otherwise. It is safe
+// on a nil UserAuth.
+func (u *UserAuth) Model() string {
+	if u == nil || u.PlatformConnection() {
+		return AuthPlatform
+	}
+	return u.Type
+}
+
+// PlatformConnection reports whether the connection belongs to the platform
+// rather than to each user: an oauth2 block with the client_credentials
+// grant. It is safe on a nil UserAuth.
+func (u *UserAuth) PlatformConnection() bool {
+	return u != nil && u.Type == UserAuthOAuth2 && u.OAuth != nil &&
+		u.OAuth.Grant == GrantClientCredentials
 }
 
 // OAuth grants.
@@ -130,15 +166,29 @@ const (
 	RefreshOnExpiry     = "on_expiry"
 )
 
+// Client authentication methods at the token endpoint.
+const (
+	ClientAuthBasic = "basic"
+	ClientAuthBody  = "body"
+)
+
+// The fields of an OAuth 2.0 connection that templates may read, as in
+// {{connection.accessToken}}. The refresh token is not one of them: it goes
+// to the token endpoint only.
+const (
+	ConnectionAccessToken = "accessToken"
+	ConnectionTokenType   = "tokenType"
+)
+
 // OAuthSpec is an OAuth 2.0 provider. URLs may use {{config...}}
 // placeholders (such as a base URL a test double stands in for), nothing
 // else; clientId and clientSecret name config properties, the secret a
 // platformSecret one.
 type OAuthSpec struct {
-	Type             string            `json:"type"`
-	AuthorizationURL string            `json:"authorizationUrl,omitempty"`
-	TokenURL         string            `json:"tokenUrl"`
-	Scopes           []string          `json:"scopes,omitempty"`
+	Type             string   `json:"type" jsonschema:"enum=oauth2"`
+	AuthorizationURL string   `json:"authorizationUrl,omitempty"`
+	TokenURL         string   `json:"tokenUrl"`
+	Scopes           []string `json:"scopes,omitempty"`
 	// ScopeSeparator joins scopes in requests; " " when empty.
 	ScopeSeparator string `json:"scopeSeparator,omitempty"`
 	// PKCE (S256) is used unless set to false.
@@ -150,20 +200,20 @@ type OAuthSpec struct {
 	// providers issue refresh tokens only with one (access_type=offline).
 	AuthorizationParams map[string]string `json:"authorizationParams,omitempty"`
 	// Grant is authorization_code (the default) or client_credentials.
-	Grant string `json:"grant,omitempty"`
+	Grant string `json:"grant,omitempty" jsonschema:"enum=authorization_code,enum=client_credentials"`
 	// TokenFields say where the token response holds its fields, as dotted
 	// paths, for providers that wrap them; the standard names otherwise.
 	TokenFields *TokenFields `json:"tokenFields,omitempty"`
 	// Refresh is before_expiry (the default) or on_expiry, for providers
 	// that return the same token when asked early.
-	Refresh string `json:"refresh,omitempty"`
+	Refresh string `json:"refresh,omitempty" jsonschema:"enum=before_expiry,enum=on_expiry"`
 	// RefreshMargin is how long before expiry a token is refreshed under
-	// before_expiry; five minutes when absent.
+	// before_expiry; five minutes when absent, at most an hour.
 	RefreshMargin Duration `json:"refreshMargin,omitempty"`
 	// ClientAuth is how the client authenticates at the token endpoint:
 	// "basic" (an Authorization header) or "body" (form fields); tried in
 	// that order when absent.
-	ClientAuth string `json:"clientAuth,omitempty"`
+	ClientAuth string `json:"clientAuth,omitempty" jsonschema:"enum=basic,enum=body"`
 }
 
 // TokenFields are the dotted paths of a token response's fields.
@@ -175,6 +225,7 @@ type TokenFields struct {
 	Scope        string `json:"scope,omitempty"`
 }
 
+// MarshalJSON writes the block as the manifest gave it.
 func (u *UserAuth) MarshalJSON() ([]byte, error) { return u.Raw, nil }
 
 // ActionSpec is one action as the manifest declares it.
@@ -195,7 +246,10 @@ type ActionSpec struct {
 	// Annotations are hints for MCP clients.
 	Annotations *Annotations `json:"annotations,omitempty"`
 	// Credentials is "platform" or "user"; when empty it is inferred from the
-	// request's templates.
+	// request's templates: "user" when one reads {{connection...}}. An
+	// integration whose userAuth is an OAuth client_credentials grant has
+	// one connection, the platform's: its actions run with "platform" and
+	// may still read {{connection.accessToken}}.
 	Credentials string `json:"credentials,omitempty" jsonschema:"enum=platform,enum=user"`
 	// Timeout bounds one call, 30s when absent, at most 10m.
 	Timeout Duration `json:"timeout,omitempty"`

@@ -59,7 +59,9 @@ func TestManifestSchemaAcceptsExamples(t *testing.T) {
 	paths, err := filepath.Glob("../examples/*/manifest.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, paths)
-	docs := [][]byte{[]byte(docManifest)}
+	docs := [][]byte{[]byte(docManifest), []byte(authManifest(fullOAuth, `[]`)),
+		[]byte(authManifest(clientCredentialsBlock, `[]`)), []byte(authManifest(formBlock, `[]`)),
+		[]byte(authManifest(`{"type":"redirect","provider":"demo"}`, `[]`))}
 	for _, p := range paths {
 		b, err := examples.Catalog.ReadFile(filepath.Join(filepath.Base(filepath.Dir(p)), "manifest.json"))
 		require.NoError(t, err)
@@ -74,4 +76,16 @@ func TestManifestSchemaAcceptsExamples(t *testing.T) {
 	require.NoError(t, err)
 	require.Error(t, sch.Validate(bad), "the schema refuses unknown fields in request")
 	require.True(t, bytes.Contains(raw, []byte(`"platformSecret"`)))
+
+	for _, userAuth := range []string{
+		oauthBlock + `,"tokenURL":"https://x.example/t"}`,
+		`{"type":"oauth2","clientId":"clientId","tokenUrl":"https://x.example/t"}`,
+		`{"type":"oauth2","clientId":"clientId","authorizationUrl":"https://x.example/a"}`,
+		`{"type":"credentials"}`,
+		`{"type":"saml"}`,
+	} {
+		bad, err := DecodeInput([]byte(authManifest(userAuth, `[]`)))
+		require.NoError(t, err)
+		require.Error(t, sch.Validate(bad), "the schema refuses userAuth %s", userAuth)
+	}
 }

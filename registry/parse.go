@@ -257,22 +257,146 @@ func (p *parser) configProperties(path string, raw json.RawMessage) []ConfigProp
 	return out
 }
 
+// userAuth decodes the userAuth block: one of type oauth2 strictly, as
+// Switchboard's own block; the others as the product's format gives them.
 func (p *parser) userAuth(path string, raw json.RawMessage) *UserAuth {
-	var ua UserAuth
-	if err := json.Unmarshal(raw, &ua); err != nil {
-		p.fail(path, "%s", jsonProblem(raw, err))
+	fields, ok := p.object(path, raw)
+	if !ok {
 		return nil
 	}
-	ua.Raw = raw
+	ua := &UserAuth{Raw: raw}
+	if v, ok := fields["type"]; ok {
+		p.str(path+".type", v, &ua.Type)
+	}
 	switch ua.Type {
-	case "oauth2", "credentials", "redirect":
-		p.warn(path, "kept; per-user connections are not served by this version")
+	case UserAuthOAuth2:
+		ua.OAuth = p.oauth(path, fields)
+	case UserAuthCredentials:
+		ua.Schema = p.credentialsForm(path, fields)
+	case UserAuthRedirect:
+		p.warn(path, "kept; a redirect userAuth needs a worker backend, "+
+			"which this version does not run")
 	case "":
-		p.fail(path+".type", "required: oauth2, credentials or redirect")
+		if !p.reported(path + ".type") {
+			p.fail(path+".type", "required: oauth2, credentials or redirect")
+		}
 	default:
 		p.fail(path+".type", "must be oauth2, credentials or redirect, not %q", ua.Type)
 	}
-	return &ua
+	return ua
+}
+
+// oauth decodes an oauth2 userAuth block, refusing fields it does not know.
+func (p *parser) oauth(path string, fields map[string]json.RawMessage) *OAuthSpec {
+	o := &OAuthSpec{}
+	p.members(path, fields, map[string]any{
+		"type":             &o.Type,
+		"authorizationUrl": &o.AuthorizationURL,
+		"tokenUrl":         &o.TokenURL,
+		"scopes":           &o.Scopes,
+		"scopeSeparator":   &o.ScopeSeparator,
+		"pkce":             &o.PKCE,
+		"clientId":         &o.ClientID,
+		"clientSecret":     &o.ClientSecret,
+		"authorizationParams": func(at string, raw json.RawMessage) {
+			o.AuthorizationParams = p.stringMap(at, raw)
+		},
+		"grant": &o.Grant,
+		"tokenFields": func(at string, raw json.RawMessage) {
+			o.TokenFields = p.tokenFields(at, raw)
+		},
+		"refresh":       &o.Refresh,
+		"refreshMargin": &o.RefreshMargin,
+		"clientAuth":    &o.ClientAuth,
+	})
+	return o
+}
+
+func (p *parser) tokenFields(path string, raw json.RawMessage) *TokenFields {
+	fields, ok := p.object(path, raw)
+	if !ok {
+		return nil
+	}
+	tf := &TokenFields{}
+	targets := map[string]any{
+		"accessToken":  &tf.AccessToken,
+		"refreshToken": &tf.RefreshToken,
+		"expiresIn":    &tf.ExpiresIn,
+		"tokenType":    &tf.TokenType,
+		"scope":        &tf.Scope,
+	}
+	p.members(path, fields, targets)
+	// An empty path would read as "the standard name"; say so instead.
+	for _, key := range sortedKeys(fields) {
+		if _, known := targets[key]; known && string(bytes.TrimSpace(fields[key])) == `""` {
+			p.fail(path+"."+key, "must be a dotted path such as access_token or data.token; "+
+				"leave the field out for the standard name")
+		}
+	}
+	return tf
+}
+
+// stringMap decodes an object of strings, each problem at its member's path.
+func (p *parser) stringMap(path string, raw json.RawMessage) map[string]string {
+	fields, ok := p.object(path, raw)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(fields))
+	for _, key := range sortedKeys(fields) {
+		var s string
+		p.str(path+"."+key, fields[key], &s)
+		out[key] = s
+	}
+	return out
+}
+
+// members decodes the fields of one of Switchboard's own objects into
+// targets, by JSON name: a pointer is decoded into, a
+// func(path string, raw json.RawMessage) decodes for itself. A field with
+// no target is refused. Each problem is reported at the field's own path.
+func (p *parser) members(path string, fields map[string]json.RawMessage, targets map[string]any) {
+	for _, key := range sortedKeys(fields) {
+		at := path + "." + key
+		switch dst := targets[key].(type) {
+		case nil:
+			p.fail(at, "unknown field%s", suggest(key, targets))
+		case func(string, json.RawMessage):
+			dst(at, fields[key])
+		default:
+			p.strict(at, fields[key], dst)
+		}
+	}
+}
+
+// suggest names the known field that key misspells by case, or lists them.
+func suggest[V any](key string, known map[string]V) string {
+	names := sortedNames(known)
+	for _, name := range names {
+		if strings.EqualFold(name, key) {
+			return fmt.Sprintf(": did you mean %q?", name)
+		}
+	}
+	return ": want one of " + strings.Join(names, ", ")
+}
+
+// credentialsForm returns the form schema of a credentials userAuth; the
+// validator checks it. Fields of the product's format it does not know are
+// kept.
+func (p *parser) credentialsForm(path string, fields map[string]json.RawMessage) json.RawMessage {
+	for _, key := range sortedKeys(fields) {
+		if key != "type" && key != "schema" {
+			p.warn(path+"."+key, "unknown field kept; not used")
+		}
+	}
+	raw, ok := fields["schema"]
+	if !ok {
+		return nil
+	}
+	if _, ok := p.object(path+".schema", raw); !ok {
+		return nil
+	}
+	return raw
 }
 
 func (p *parser) actions(path string, raw json.RawMessage) []ActionSpec {

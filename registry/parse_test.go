@@ -132,6 +132,142 @@ func TestParseProblems(t *testing.T) {
 			[]string{"actions[0].request.form: a HEAD request carries no body"}},
 		{"bad userAuth", `{"appId":"x","name":"x","version":"1","actions":[],"userAuth":{"type":"saml"}}`,
 			[]string{"userAuth.type: must be oauth2, credentials or redirect"}},
+		{"userAuth not an object", authManifest(`"oauth2"`, `[]`),
+			[]string{"userAuth: must be an object"}},
+		{"userAuth without type", authManifest(`{"schema":{}}`, `[]`),
+			[]string{"userAuth.type: required: oauth2, credentials or redirect"}},
+		{"userAuth type not a string", authManifest(`{"type":2}`, `[]`),
+			[]string{"userAuth.type: must be a string"}},
+
+		// oauth2 is Switchboard's own block: decoded strictly.
+		{"oauth misspelt field", oauth(`,"tokenURL":"https://demo.example/t"`),
+			[]string{`userAuth.tokenURL: unknown field: did you mean "tokenUrl"?`}},
+		{"oauth unknown field", oauth(`,"audience":"x","scope":"repo"`),
+			[]string{"userAuth.audience: unknown field: want one of authorizationParams,",
+				"userAuth.scope: unknown field: want one of"}},
+		{"oauth field of the wrong type", oauth(`,"pkce":"yes","scopes":"repo"`),
+			[]string{"userAuth.pkce: must be a boolean, not string",
+				"userAuth.scopes: must be an array, not string"}},
+		{"oauth param not a string", oauth(`,"authorizationParams":{"access_type":1}`),
+			[]string{"userAuth.authorizationParams.access_type: must be a string"}},
+		{"oauth unknown token field", oauth(`,"tokenFields":{"access_token":"a"}`),
+			[]string{`userAuth.tokenFields.access_token: unknown field: want one of accessToken,`}},
+		{"oauth empty token field", oauth(`,"tokenFields":{"accessToken":""}`),
+			[]string{"userAuth.tokenFields.accessToken: must be a dotted path"}},
+		{"oauth token path not dotted", oauth(`,"tokenFields":{"accessToken":"data..token",
+		   "expiresIn":"a b"}`),
+			[]string{`userAuth.tokenFields.accessToken: "data..token" must be a dotted path`,
+				`userAuth.tokenFields.expiresIn: "a b" must be a dotted path`}},
+		{"authorization code needs both URLs", authManifest(
+			`{"type":"oauth2","clientId":"clientId","clientSecret":"token"}`, `[]`),
+			[]string{"userAuth.authorizationUrl: required", "userAuth.tokenUrl: required"}},
+		{"client credentials need a token URL and a secret", authManifest(
+			`{"type":"oauth2","grant":"client_credentials","clientId":"clientId"}`, `[]`),
+			[]string{"userAuth.tokenUrl: required",
+				"userAuth.clientSecret: required: the client_credentials grant"}},
+		{"unknown grant", oauth(`,"grant":"password"`),
+			[]string{`userAuth.grant: must be authorization_code or client_credentials, ` +
+				`not "password"`}},
+		{"unknown refresh and clientAuth", oauth(`,"refresh":"never","clientAuth":"jwt"`),
+			[]string{`userAuth.refresh: must be before_expiry or on_expiry, not "never"`,
+				`userAuth.clientAuth: must be basic or body, not "jwt"`}},
+		{"refresh margin too long", oauth(`,"refreshMargin":"2h"`),
+			[]string{"userAuth.refreshMargin: must be between 0 and 1h"}},
+		{"refresh margin negative", oauth(`,"refreshMargin":"-1s"`),
+			[]string{"userAuth.refreshMargin: must be between 0 and 1h"}},
+		{"refresh margin not a duration", oauth(`,"refreshMargin":"soon"`),
+			[]string{"userAuth.refreshMargin: want a duration string"}},
+		{"oauth URL with input", oauthURLs(`https://{{input.host}}/a`, tokenURL),
+			[]string{"userAuth.authorizationUrl: {{input.host}}: an OAuth URL may hold " +
+				"{{config...}} placeholders only"}},
+		{"oauth URL with a secret", oauthURLs(`{{secrets.token}}/a`, `{{config.token}}/t`),
+			[]string{"userAuth.authorizationUrl: {{secrets.token}}: an OAuth URL may hold",
+				"userAuth.tokenUrl: {{config.token}} is a platformSecret, " +
+					"which a URL may not carry"}},
+		{"oauth URL with unknown config", oauthURLs(`{{config.authBase}}/a`, tokenURL),
+			[]string{"userAuth.authorizationUrl: {{config.authBase}} names no property"}},
+		{"oauth URL with a config path", oauthURLs(`{{config.baseUrl.host}}/a`, tokenURL),
+			[]string{"userAuth.authorizationUrl: {{config.baseUrl.host}}: name one config"}},
+		{"oauth URL with connection", oauthURLs(`https://demo.example/a`,
+			`https://demo.example/t?u={{connection.accessToken}}`),
+			[]string{"userAuth.tokenUrl: {{connection.accessToken}}: an OAuth URL may hold"}},
+		{"oauth URL relative", oauthURLs(`/authorize`, `demo.example/token`),
+			[]string{"userAuth.authorizationUrl: must start with http://, https:// or",
+				"userAuth.tokenUrl: must start with http://, https:// or {{config...}}"}},
+		{"oauth URL without host", oauthURLs(`https:///authorize`, tokenURL),
+			[]string{"userAuth.authorizationUrl: must be an absolute URL with a host"}},
+		{"oauth URL glued to base", oauthURLs(`{{config.baseUrl}}authorize`, tokenURL),
+			[]string{`userAuth.authorizationUrl: the text after {{config.baseUrl}} must start`}},
+		{"oauth URL with fragment", oauthURLs(`https://demo.example/a#x`, tokenURL),
+			[]string{"userAuth.authorizationUrl: an OAuth endpoint has no #fragment"}},
+		{"oauth URL bad placeholder", oauthURLs(`https://demo.example/{{env.X}}`, tokenURL),
+			[]string{"userAuth.authorizationUrl: placeholder {{env.X}}: unknown namespace"}},
+		{"clientId missing", authManifest(`{"type":"oauth2",
+		   "authorizationUrl":"https://demo.example/a","tokenUrl":"https://demo.example/t"}`, `[]`),
+			[]string{"userAuth.clientId: required"}},
+		{"clientId unknown", oauthClient(`"appKey"`, `"token"`),
+			[]string{`userAuth.clientId: names "appKey", which is not a property of configSchema`}},
+		{"clientId placeholder", oauthClient(`"{{config.clientId}}"`, `"token"`),
+			[]string{"userAuth.clientId: names a config property: write its name"}},
+		{"clientSecret plain", oauthClient(`"clientId"`, `"clientId"`),
+			[]string{`userAuth.clientSecret: names "clientId", a plain config property`}},
+		{"clientSecret unknown", oauthClient(`"clientId"`, `"secret"`),
+			[]string{`userAuth.clientSecret: names "secret", which is not a property`}},
+		{"clientSecret placeholder", oauthClient(`"clientId"`, `"{{secrets.token}}"`),
+			[]string{"userAuth.clientSecret: names a platformSecret config property: write"}},
+		{"public client without PKCE", authManifest(`{"type":"oauth2","clientId":"clientId",
+		   "pkce":false,"authorizationUrl":"https://demo.example/a",
+		   "tokenUrl":"https://demo.example/t"}`, `[]`),
+			[]string{"userAuth.clientSecret: required unless pkce is on"}},
+		{"bad scopes", oauth(`,"scopes":["repo","","read user"]`),
+			[]string{"userAuth.scopes[1]: must not be empty",
+				`userAuth.scopes[2]: "read user" holds a space`}},
+		{"scope holding the separator", oauth(`,"scopeSeparator":",","scopes":["a,b"]`),
+			[]string{`userAuth.scopes[0]: "a,b" holds the scopeSeparator ","`}},
+		{"reserved authorization param", oauth(`,"authorizationParams":{"redirect_uri":"x",
+		   "access_type":"offline"}`),
+			[]string{"userAuth.authorizationParams.redirect_uri: is set by the authorization"}},
+
+		// A credential form.
+		{"form without schema", authManifest(`{"type":"credentials"}`, `[]`),
+			[]string{"userAuth.schema: required: a JSON Schema object"}},
+		{"form schema not an object", form(`"apiKey"`),
+			[]string{"userAuth.schema: must be an object, not string"}},
+		{"form schema of a string", form(`{"type":"string"}`),
+			[]string{`userAuth.schema.type: must be "object"`}},
+		{"form schema does not compile", form(`{"properties":{"k":{"type":"strin"}}}`),
+			[]string{"userAuth.schema.properties.k.type: value must be one of"}},
+		{"form without fields", form(`{"type":"object"}`),
+			[]string{"userAuth.schema.properties: required: one property per field"}},
+		{"form field not one value", form(`{"properties":{"hosts":{"type":"array"}}}`),
+			[]string{"userAuth.schema.properties.hosts.type: a form field is one value"}},
+		{"form field name", form(`{"properties":{"api key":{"type":"string"}}}`),
+			[]string{`userAuth.schema.properties.api key: "api key" must be letters, digits`}},
+		{"form requires an unknown field", form(`{"properties":{"apiKey":{}},"required":["key"]}`),
+			[]string{`userAuth.schema.required: names "key", which is not a property`}},
+
+		// {{connection...}} and "credentials": "user" need a userAuth that offers them.
+		{"connection without userAuth", req(`{"url":"https://x.example",
+		   "auth":{"bearer":"{{connection.accessToken}}"}}`),
+			[]string{"actions[0].request.auth.bearer: {{connection.accessToken}} reads the " +
+				"caller's connection, and this integration has none: declare userAuth"}},
+		{"user credentials without userAuth", base(`[{"id":"a","credentials":"user"}]`),
+			[]string{`actions[0].credentials: "user" runs with the caller's connection, ` +
+				"and this integration has none: declare userAuth"}},
+		{"oauth connection field", authManifest(oauthBlock+`}`,
+			bearer(``, `{{connection.refreshToken}}`)),
+			[]string{"actions[0].request.auth.bearer: {{connection.refreshToken}}: an OAuth " +
+				"connection offers only {{connection.accessToken}} and {{connection.tokenType}}"}},
+		{"oauth connection with platform credentials", authManifest(oauthBlock+`}`,
+			bearer(`"credentials":"platform",`, `{{connection.accessToken}}`)),
+			[]string{"actions[0].request.auth.bearer: {{connection.accessToken}} " +
+				`needs "credentials": "user"`}},
+		{"form connection field", authManifest(formBlock, bearer(``, `{{connection.token}}`)),
+			[]string{"actions[0].request.auth.bearer: {{connection.token}} names no property " +
+				"of userAuth.schema"}},
+		{"client credentials with user credentials", authManifest(clientCredentialsBlock,
+			bearer(`"credentials":"user",`, `{{connection.accessToken}}`)),
+			[]string{"actions[0].credentials: a client_credentials grant connects the platform"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,7 +291,10 @@ func TestParseAcceptsRequests(t *testing.T) {
 	t.Parallel()
 	manifest := func(request string) string {
 		return `{"appId":"demo","name":"Demo","version":"1",
-		  "configSchema":{"properties":{"token":{"type":"string","platformSecret":"DEMO_TOKEN"}}},
+		  "configSchema":{"properties":{"token":{"type":"string","platformSecret":"DEMO_TOKEN"},
+		    "clientId":{"type":"string"}}},
+		  "userAuth":{"type":"oauth2","clientId":"clientId",
+		    "authorizationUrl":"https://x.example/authorize","tokenUrl":"https://x.example/token"},
 		  "actions":[{"id":"a","request":` + request + `}]}`
 	}
 	tests := []struct {
@@ -189,6 +328,56 @@ func TestParseListsEveryProblemAtOnce(t *testing.T) {
 	require.Len(t, e.Errors, 3, "%v", e.Errors)
 }
 
+// The userAuth blocks of the tests: an OAuth authorization code grant whose
+// closing brace is left to the caller, a client_credentials grant and a
+// credential form with one field, apiKey.
+const (
+	oauthBlock = `{"type":"oauth2","clientId":"clientId","clientSecret":"token",
+	  "authorizationUrl":"https://demo.example/authorize","tokenUrl":"https://demo.example/token"`
+	clientCredentialsBlock = `{"type":"oauth2","grant":"client_credentials",
+	  "clientId":"clientId","clientSecret":"token","tokenUrl":"{{config.baseUrl}}/token"}`
+	formBlock = `{"type":"credentials","schema":{"type":"object",
+	  "properties":{"apiKey":{"type":"string"}},"required":["apiKey"]}}`
+)
+
+// authManifest is a manifest with a userAuth block and actions; its config
+// has a secret token, a plain baseUrl and a plain clientId.
+func authManifest(userAuth, actions string) string {
+	return `{"appId":"demo","name":"Demo","version":"1",
+	  "configSchema":{"properties":{"token":{"type":"string","platformSecret":"DEMO_TOKEN"},
+	    "baseUrl":{"type":"string","default":"https://demo.example"},
+	    "clientId":{"type":"string"}}},
+	  "userAuth":` + userAuth + `,"actions":` + actions + `}`
+}
+
+// tokenURL is a token endpoint for tests of the authorization URL.
+const tokenURL = "https://demo.example/t"
+
+// oauth is an authorization code grant with extra fields, and no action.
+func oauth(extra string) string { return authManifest(oauthBlock+extra+`}`, `[]`) }
+
+func oauthURLs(authorize, token string) string {
+	return authManifest(`{"type":"oauth2","clientId":"clientId","clientSecret":"token",
+	  "authorizationUrl":"`+authorize+`","tokenUrl":"`+token+`"}`, `[]`)
+}
+
+func oauthClient(id, secret string) string {
+	return authManifest(`{"type":"oauth2","clientId":`+id+`,"clientSecret":`+secret+`,
+	  "authorizationUrl":"https://demo.example/a","tokenUrl":"https://demo.example/t"}`, `[]`)
+}
+
+// form is a credentials userAuth with the given form schema.
+func form(schema string) string {
+	return authManifest(`{"type":"credentials","schema":`+schema+`}`, `[]`)
+}
+
+// bearer is one action whose request authenticates with tmpl; fields go
+// before the request, each followed by a comma.
+func bearer(fields, tmpl string) string {
+	return `[{"id":"a",` + fields + `"request":{"url":"https://x.example",
+	  "auth":{"bearer":"` + tmpl + `"}}}]`
+}
+
 func containsPrefix(list []string, prefix string) bool {
 	for _, s := range list {
 		if strings.HasPrefix(s, prefix) {
@@ -203,6 +392,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"appId":"x","name":"x","version":"1","actions":[{"id":"a","request":{"url":"{{config.u}}/{{input.p}}"}}]}`))
 	f.Add([]byte(`{"webhooks":[{"name":1}],"configSchema":{"properties":[]}}`))
 	f.Add([]byte(`{"actions":[{"inputSchema":{"$ref":"file:///etc/passwd"}}]}`))
+	f.Add([]byte(authManifest(fullOAuth, bearer(``, `{{connection.accessToken}}`))))
+	f.Add([]byte(authManifest(formBlock, bearer(``, `{{connection.apiKey}}`))))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m, _, err := Parse(raw)
 		if err != nil {

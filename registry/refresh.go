@@ -184,7 +184,8 @@ func compileAction(m *Manifest, spec *ActionSpec) (compiledAction, error) {
 			}
 		})
 		ca.connection = usesConnection
-		if ca.credentials == "" && usesConnection {
+		// A client-credentials grant's one connection is the platform's.
+		if ca.credentials == "" && usesConnection && !m.UserAuth.PlatformConnection() {
 			ca.credentials = CredentialsUser
 		}
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 var (
@@ -16,6 +18,9 @@ var (
 	actionIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_.]*$`)
 	webhookPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 	secretPattern   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+	// formFieldPattern is what {{connection.name}} can name.
+	formFieldPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	tokenPathPattern = regexp.MustCompile(`^[^.\s]+(\.[^.\s]+)*$`)
 )
 
 // Limits and reserved names of manifests.
@@ -23,6 +28,9 @@ const (
 	maxIDLength   = 64
 	maxTimeout    = 10 * time.Minute
 	maxNameLength = 128
+	// maxRefreshMargin bounds userAuth.refreshMargin: a token refreshed
+	// earlier than that is mostly wasted.
+	maxRefreshMargin = time.Hour
 )
 
 // ReservedAppIDs are path segments of the REST API that an app id would
@@ -42,6 +50,7 @@ func validate(m *Manifest) []Problem {
 	v := &validator{m: m}
 	v.identity()
 	v.webhooks()
+	v.userAuth()
 	seen := map[string]int{}
 	for i := range m.Actions {
 		path := fmt.Sprintf("actions[%d]", i)
@@ -62,6 +71,9 @@ func validate(m *Manifest) []Problem {
 type validator struct {
 	m        *Manifest
 	problems []Problem
+	// form holds the fields of a credentials userAuth's form; nil when there
+	// is none, or when its schema is wrong (already reported).
+	form map[string]bool
 }
 
 func (v *validator) fail(path, format string, args ...any) {
@@ -194,7 +206,9 @@ func (v *validator) action(path string, a *ActionSpec) {
 		v.fail(path+".timeout", "must be between 0 and %s", maxTimeout)
 	}
 	switch a.Credentials {
-	case "", CredentialsPlatform, CredentialsUser:
+	case "", CredentialsPlatform:
+	case CredentialsUser:
+		v.userCredentials(path + ".credentials")
 	default:
 		v.fail(path+".credentials", "must be \"platform\" or \"user\"")
 	}
@@ -405,10 +419,328 @@ func (v *validator) ref(path string, a *ActionSpec, ref Ref, inputProps map[stri
 			v.fail(path, "{{%s}}: a connection field is one name: write {{connection.%s}}",
 				ref, name)
 		}
-		if a.Credentials == CredentialsPlatform {
-			v.fail(path, "{{%s}} needs \"credentials\": \"user\"", ref)
+		v.connectionRef(path, a, ref)
+	}
+}
+
+// connectionRef checks a {{connection.x}} placeholder against the fields
+// the integration's connection has.
+func (v *validator) connectionRef(path string, a *ActionSpec, ref Ref) {
+	ua := v.m.UserAuth
+	name := ref.Path[0]
+	if ua == nil {
+		v.fail(path, "{{%s}} reads the caller's connection, and this integration has "+
+			"none: declare userAuth (oauth2 or credentials) so that users can connect", ref)
+		return
+	}
+	if a.Credentials == CredentialsPlatform && !ua.PlatformConnection() {
+		v.fail(path, "{{%s}} needs \"credentials\": \"user\"", ref)
+	}
+	switch ua.Type {
+	case UserAuthOAuth2:
+		if !slices.Contains(oauthFields, name) {
+			v.fail(path, "{{%s}}: an OAuth connection offers only {{connection.%s}}", ref,
+				strings.Join(oauthFields, "}} and {{connection."))
+		}
+	case UserAuthCredentials:
+		if v.form != nil && !v.form[name] {
+			v.fail(path, "{{%s}} names no property of userAuth.schema", ref)
 		}
 	}
+}
+
+// oauthFields are the connection fields of an oauth2 userAuth.
+var oauthFields = []string{ConnectionAccessToken, ConnectionTokenType}
+
+// userCredentials checks an action's "credentials": "user".
+func (v *validator) userCredentials(path string) {
+	switch ua := v.m.UserAuth; {
+	case ua == nil:
+		v.fail(path, "\"user\" runs with the caller's connection, and this integration "+
+			"has none: declare userAuth (oauth2 or credentials) so that users can connect")
+	case ua.PlatformConnection():
+		v.fail(path, "a client_credentials grant connects the platform, not each user: "+
+			"write \"platform\" or leave credentials out")
+	}
+}
+
+// userAuth checks the userAuth block and notes the fields of a credential
+// form, which templates may then read.
+func (v *validator) userAuth() {
+	ua := v.m.UserAuth
+	if ua == nil {
+		return
+	}
+	switch ua.Type {
+	case UserAuthOAuth2:
+		if ua.OAuth != nil {
+			v.oauth("userAuth", ua.OAuth)
+		}
+	case UserAuthCredentials:
+		v.form = v.formSchema("userAuth.schema", ua.Schema)
+	}
+}
+
+func (v *validator) oauth(path string, o *OAuthSpec) {
+	v.grant(path, o)
+	v.oauthURL(path+".authorizationUrl", o.AuthorizationURL)
+	v.oauthURL(path+".tokenUrl", o.TokenURL)
+	v.clientID(path+".clientId", o.ClientID)
+	v.clientSecret(path+".clientSecret", o)
+	v.scopes(path, o)
+	v.authorizationParams(path+".authorizationParams", o.AuthorizationParams)
+	v.enum(path+".refresh", o.Refresh, RefreshBeforeExpiry, RefreshOnExpiry)
+	v.enum(path+".clientAuth", o.ClientAuth, ClientAuthBasic, ClientAuthBody)
+	if d := time.Duration(o.RefreshMargin); d < 0 || d > maxRefreshMargin {
+		v.fail(path+".refreshMargin", "must be between 0 and 1h")
+	}
+	v.tokenFields(path+".tokenFields", o.TokenFields)
+}
+
+// grant checks the grant and the endpoints it needs.
+func (v *validator) grant(path string, o *OAuthSpec) {
+	needToken := func() {
+		if o.TokenURL == "" {
+			v.fail(path+".tokenUrl", "required: the endpoint that issues access tokens")
+		}
+	}
+	switch o.Grant {
+	case "", GrantAuthorizationCode:
+		if o.AuthorizationURL == "" {
+			v.fail(path+".authorizationUrl", "required: the page where the user "+
+				"grants access, for the authorization_code grant")
+		}
+		needToken()
+	case GrantClientCredentials:
+		needToken()
+	default:
+		v.fail(path+".grant", "must be %s or %s, not %q",
+			GrantAuthorizationCode, GrantClientCredentials, o.Grant)
+	}
+}
+
+// oauthURL checks an OAuth endpoint: absolute http(s), or a {{config...}}
+// base URL followed by a path. No other placeholder may appear: there is no
+// input, secret or connection when a flow starts, and a plain config value
+// is the only thing besides the manifest an administrator controls.
+func (v *validator) oauthURL(path, raw string) {
+	if raw == "" {
+		return // whether it is required depends on the grant
+	}
+	t, err := ParseTemplate(raw)
+	if err != nil {
+		v.fail(path, "%s", err)
+		return
+	}
+	refsOK := true
+	for _, ref := range t.Refs() {
+		if !v.urlConfigRef(path, ref) {
+			refsOK = false
+		}
+	}
+	if !refsOK {
+		return
+	}
+	if strings.Contains(raw, "#") {
+		v.fail(path, "an OAuth endpoint has no #fragment")
+		return
+	}
+	v.urlOrigin(path, t)
+	if t.IsLiteral() && hasHTTPScheme(raw) {
+		if u, err := url.Parse(raw); err != nil || u.Host == "" {
+			v.fail(path, "must be an absolute URL with a host, as in https://example.com/token")
+		}
+	}
+}
+
+// urlConfigRef checks a placeholder of an OAuth URL: a plain config
+// property.
+func (v *validator) urlConfigRef(path string, ref Ref) bool {
+	if ref.NS != NSConfig {
+		v.fail(path, "{{%s}}: an OAuth URL may hold {{config...}} placeholders only", ref)
+		return false
+	}
+	p, ok := v.m.ConfigSchema.Property(ref.Path[0])
+	switch {
+	case len(ref.Path) > 1:
+		v.fail(path, "{{%s}}: name one config property, as in {{config.%s}}", ref, ref.Path[0])
+		return false
+	case !ok:
+		v.fail(path, "{{%s}} names no property of configSchema", ref)
+		return false
+	case p.PlatformSecret != "":
+		v.fail(path, "{{%s}} is a platformSecret, which a URL may not carry", ref)
+		return false
+	}
+	return true
+}
+
+func hasHTTPScheme(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+// clientID checks that clientId names a config property, plain or secret.
+func (v *validator) clientID(path, name string) {
+	switch {
+	case name == "":
+		v.fail(path, "required: the name of the config property that holds the client id")
+	case strings.Contains(name, "{{"):
+		v.fail(path, "names a config property: write its name, as in \"clientId\", "+
+			"not a placeholder")
+	default:
+		if _, ok := v.m.ConfigSchema.Property(name); !ok {
+			v.fail(path, "names %q, which is not a property of configSchema", name)
+		}
+	}
+}
+
+// clientSecret checks that clientSecret names a platformSecret property, or
+// is absent for a public client, which proves itself with PKCE.
+func (v *validator) clientSecret(path string, o *OAuthSpec) {
+	name := o.ClientSecret
+	if name == "" {
+		switch {
+		case o.Grant == GrantClientCredentials:
+			v.fail(path, "required: the client_credentials grant authenticates with "+
+				"the client secret")
+		case o.PKCE != nil && !*o.PKCE:
+			v.fail(path, "required unless pkce is on: a public client, without a secret, "+
+				"proves itself with PKCE")
+		}
+		return
+	}
+	if strings.Contains(name, "{{") {
+		v.fail(path, "names a platformSecret config property: write its name, "+
+			"as in \"clientSecret\", not a placeholder")
+		return
+	}
+	p, ok := v.m.ConfigSchema.Property(name)
+	switch {
+	case !ok:
+		v.fail(path, "names %q, which is not a property of configSchema", name)
+	case p.PlatformSecret == "":
+		v.fail(path, "names %q, a plain config property: a client secret belongs in "+
+			"the vault, in a property with platformSecret", name)
+	}
+}
+
+// scopes refuses empty scopes and scopes the separator would split.
+func (v *validator) scopes(path string, o *OAuthSpec) {
+	blank := func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+	for i, s := range o.Scopes {
+		at := fmt.Sprintf("%s.scopes[%d]", path, i)
+		switch {
+		case s == "":
+			v.fail(at, "must not be empty")
+		case strings.IndexFunc(s, blank) >= 0:
+			v.fail(at, "%q holds a space or control character: list each scope on its own", s)
+		case o.ScopeSeparator != "" && strings.Contains(s, o.ScopeSeparator):
+			v.fail(at, "%q holds the scopeSeparator %q: list each scope on its own",
+				s, o.ScopeSeparator)
+		}
+	}
+}
+
+// reservedAuthParams are parameters of the authorization URL that the
+// authorization code flow sets itself.
+var reservedAuthParams = []string{"response_type", "client_id", "redirect_uri", "scope",
+	"state", "code_challenge", "code_challenge_method"}
+
+func (v *validator) authorizationParams(path string, params map[string]string) {
+	for _, name := range sortedNames(params) {
+		switch {
+		case name == "":
+			v.fail(path, "a parameter needs a name")
+		case slices.Contains(reservedAuthParams, name):
+			v.fail(path+"."+name, "is set by the authorization flow itself; remove it")
+		}
+	}
+}
+
+func (v *validator) tokenFields(path string, tf *TokenFields) {
+	if tf == nil {
+		return
+	}
+	for _, f := range []struct{ name, path string }{
+		{"accessToken", tf.AccessToken}, {"refreshToken", tf.RefreshToken},
+		{"expiresIn", tf.ExpiresIn}, {"tokenType", tf.TokenType}, {"scope", tf.Scope},
+	} {
+		if f.path != "" && !tokenPathPattern.MatchString(f.path) {
+			v.fail(path+"."+f.name, "%q must be a dotted path such as access_token "+
+				"or data.token", f.path)
+		}
+	}
+}
+
+// enum refuses a value that is set and not one of allowed.
+func (v *validator) enum(path, value string, allowed ...string) {
+	if value != "" && !slices.Contains(allowed, value) {
+		v.fail(path, "must be %s, not %q", strings.Join(allowed, " or "), value)
+	}
+}
+
+// formSchema checks the JSON Schema of a credential form and returns its
+// fields, or nil when the schema is wrong.
+func (v *validator) formSchema(path string, raw json.RawMessage) map[string]bool {
+	if len(raw) == 0 {
+		v.fail(path, "required: a JSON Schema object whose properties are the form's "+
+			"fields, as in {\"type\": \"object\", \"properties\": {\"apiKey\": "+
+			"{\"type\": \"string\"}}}")
+		return nil
+	}
+	if _, err := CompileSchema(raw); err != nil {
+		v.schemaProblem(path, err)
+		return nil
+	}
+	// The schema compiled, so properties is an object and required a list
+	// of names.
+	var shape struct {
+		Type       any                        `json:"type"`
+		Properties map[string]json.RawMessage `json:"properties"`
+		Required   []string                   `json:"required"`
+	}
+	if err := json.Unmarshal(raw, &shape); err != nil {
+		v.fail(path, "must be a JSON Schema object")
+		return nil
+	}
+	if shape.Type != nil && shape.Type != "object" {
+		v.fail(path+".type", "must be \"object\": the form is an object of fields")
+	}
+	if len(shape.Properties) == 0 {
+		v.fail(path+".properties", "required: one property per field of the form")
+		return nil
+	}
+	fields := v.formFields(path+".properties", shape.Properties)
+	for _, name := range shape.Required {
+		if _, ok := shape.Properties[name]; !ok {
+			v.fail(path+".required", "names %q, which is not a property", name)
+		}
+	}
+	return fields
+}
+
+// formFields checks each field of a credential form: a name templates can
+// read, and one value (a string, number or boolean), which a template
+// writes as text.
+func (v *validator) formFields(path string, props map[string]json.RawMessage) map[string]bool {
+	fields := map[string]bool{}
+	for _, name := range sortedNames(props) {
+		at := path + "." + name
+		fields[name] = true
+		if !formFieldPattern.MatchString(name) {
+			v.fail(at, "%q must be letters, digits, _ and -, so that {{connection...}} "+
+				"can name it", name)
+			continue
+		}
+		var prop struct {
+			Type any `json:"type"`
+		}
+		if json.Unmarshal(props[name], &prop) == nil && (prop.Type == "object" ||
+			prop.Type == "array") {
+			v.fail(at+".type", "a form field is one value: a string, number or boolean")
+		}
+	}
+	return fields
 }
 
 // eachTemplate calls fn with every template of req and where it stands.
