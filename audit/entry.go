@@ -33,6 +33,11 @@ const (
 	// EventDenied records an administrative request refused for want of
 	// a permission; refused action calls are EventCall entries.
 	EventDenied Event = "access.denied" // detail: permission, route
+	// Connections: a user's account connected (or reconnected), deleted,
+	// or found dead when its grant was refused.
+	EventConnectionCreate        Event = "connection.create"         // detail: connection, principal, renewed
+	EventConnectionDelete        Event = "connection.delete"         // detail: connection, principal
+	EventConnectionRefreshFailed Event = "connection.refresh_failed" // detail: connection, principal, dead
 )
 
 // maxDetail is how many details an entry may have.
@@ -42,7 +47,8 @@ var events = map[Event]bool{
 	EventCall: true, EventDeploy: true, EventUndeploy: true, EventConfigure: true,
 	EventUpload: true, EventKeyCreate: true, EventKeyRevoke: true, EventRoleCreate: true,
 	EventRoleUpdate: true, EventRoleDelete: true, EventRoleAssign: true, EventRoleRevoke: true,
-	EventOffboard: true, EventDenied: true,
+	EventOffboard: true, EventDenied: true, EventConnectionCreate: true,
+	EventConnectionDelete: true, EventConnectionRefreshFailed: true,
 }
 
 // Surface is where a request came from.

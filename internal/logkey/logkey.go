@@ -33,4 +33,5 @@ const (
 	Issuer      = "issuer"
 	Chain       = "chain"
 	NextChain   = "next_chain"
+	Connection  = "connection"
 )
