@@ -78,6 +78,10 @@ type Config struct {
 	// "https://switchboard.example.com"; OAuth redirect URIs and connect
 	// links start with it.
 	PublicURL string
+	// ReturnTo are URL prefixes (such as "https://app.example.com/") a
+	// flow may send the browser back to once it is done, besides this
+	// server's own pages; see [ReturnToAllowed].
+	ReturnTo []string
 	// Logger receives connection events, never a credential; nil discards.
 	Logger *slog.Logger
 	// Now is the clock of expiries and leases; time.Now when nil.
@@ -144,6 +148,7 @@ type Manager struct {
 	secrets  Secrets
 	client   *http.Client
 	public   string
+	returnTo []string
 	log      *slog.Logger
 	now      func() time.Time
 	rand     io.Reader
@@ -174,6 +179,7 @@ func New(cfg Config) (*Manager, error) {
 		secrets:  cfg.Secrets,
 		client:   cfg.HTTPClient,
 		public:   strings.TrimRight(cfg.PublicURL, "/"),
+		returnTo: cfg.ReturnTo,
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		rand:     cfg.Rand,

@@ -112,7 +112,7 @@ func (m *Manager) authorize(ctx context.Context, in *registry.Integration, ep *e
 // checkReturnTo refuses a returnTo that would send the browser elsewhere
 // than this server.
 func (m *Manager) checkReturnTo(s string) error {
-	if s == "" {
+	if s == "" || ReturnToAllowed(m.returnTo, s) {
 		return nil
 	}
 	u, err := url.Parse(s)
@@ -130,9 +130,10 @@ func (m *Manager) checkReturnTo(s string) error {
 		return nil
 	}
 	return &switchboard.Error{
-		Code:    switchboard.CodeInvalidInput,
-		Message: "returnTo must be a path on this server or a URL under " + m.public,
-		Errors:  []switchboard.FieldError{{Path: "/returnTo", Message: "not on this server"}},
+		Code: switchboard.CodeInvalidInput,
+		Message: "returnTo must be a path on this server, a URL under " + m.public +
+			", or a URL the server's return allow-list accepts",
+		Errors: []switchboard.FieldError{{Path: "/returnTo", Message: "not on this server"}},
 	}
 }
 

@@ -2,8 +2,9 @@
 // transports, on one chi route table.
 //
 // The package is thin: a handler turns a request into a call of the
-// registry, the executor, the authorizer, the key store or the audit log,
-// and turns the answer back into JSON. Beyond choosing the permission a
+// registry, the executor, the authorizer, the key store, the audit log or
+// the connection manager, and turns the answer back into JSON or, for the
+// pages a browser opens, HTML. Beyond choosing the permission a
 // route needs, business rules, input validation against schemas and the
 // authorization of action calls live behind those calls.
 //
@@ -14,6 +15,14 @@
 //	GET    /healthz                      {"status":"ok"}
 //	GET    /readyz                       {"status":"ok"}, or a 503 problem
 //	GET    /api/v1/manifest.schema.json  the JSON Schema of manifest.json
+//
+// Pages a browser opens without a bearer token, served when [Config]
+// provides Connections (see "Connecting accounts" below):
+//
+//	GET    /api/v1/integrations/auth/callback  the OAuth redirect URI; the
+//	                                           state is the proof
+//	GET    /api/v1/connect/{token}             follow a connect link; the
+//	POST   /api/v1/connect/{token}             token is the proof
 //
 // With "Authorization: Bearer <token>", under /api/v1; the letters name
 // the permission a route needs, listed below:
@@ -51,16 +60,37 @@
 //	                                 ?actor= &integration= &action= &outcome=
 //	                                 &since= &until= &before= &limit=
 //
+// The caller's own connections, under /integrations/{id}:
+//
+//	GET    /auth                        {connected, connectionCount,    (C)
+//	                                    deadCount, model}
+//	POST   /auth/start                  {returnTo?}: {type: "redirect", (C)
+//	                                    url} or {type: "credentials",
+//	                                    schema}
+//	POST   /auth/credentials            {credentials, label?}: 201      (C)
+//	                                    {connectionId}
+//	DELETE /auth                        all of them: {deleted}          (C)
+//	GET    /connections                 {connections: [...]}, oldest    (C)
+//	                                    first, never a credential
+//	PATCH  /connections/{cid}           {label}: the connection         (C)
+//	DELETE /connections/{cid}           remove one: 204                 (C)
+//	POST   /connections/{cid}/refresh   renew its token now: the        (C)
+//	                                    connection
+//
 // (D) needs admin:integrations.deploy; (S*) admin:secrets.manage as well
 // when the manifest, or the config body, names a platformSecret property.
 // (M) needs integration:{id}:manage or admin:integrations.configure. (K)
 // needs admin:keys.manage, (R) admin:rbac.manage, (A) admin:audit.read. A
 // caller lacking one is answered a forbidden problem naming it, before
 // anything changes. Action calls are authorized by the executor, per
-// action.
+// action. (C) needs the right to call one of the integration's actions, or
+// integration:{id}:manage; a caller without it is answered not_found, as
+// for an integration not deployed.
 //
-// The keys, roles, principals and audit routes are served when
-// [Config] provides what they call; otherwise their paths are unrouted.
+// The keys, roles, principals, audit and connection routes are served when
+// [Config] provides what they call; otherwise their paths are unrouted,
+// except GET /integrations/{id}/auth, which then answers from the manifest
+// and config alone.
 //
 // Also with a bearer token: the streamable HTTP MCP transport at /mcp (any
 // method), and the legacy SSE transport at /sse and /message.
@@ -74,6 +104,33 @@
 // and not_found, as for an integration not deployed, when the caller may
 // see nothing of it.
 //
+// # Connecting accounts
+//
+// Connections are always the caller's own: a connection id of another
+// user is not_found. GET .../auth reports the model of the integration's
+// credentials: "oauth2", "credentials", "redirect", or "platform" when its
+// calls use the platform's (no userAuth, or a client-credentials grant);
+// a platform integration is connected when it is configured and has no
+// connections to count. POST .../auth/start on a platform integration
+// answers {type: "config", schema, missing} to whoever may configure it
+// (integration:{id}:manage or admin:integrations.configure), and
+// not_configured to other callers.
+//
+// The returnTo of auth/start must start with one of [Config.ReturnTo] (at
+// a path boundary), or the start is invalid_request. After the callback,
+// the browser is sent there (303) with ?connected=<integration id>&
+// connection=<connection id>, or ?error=<code>&integration=<integration
+// id>; without a returnTo it is shown a page saying what happened.
+//
+// The callback and connect link pages are text/html under a content
+// security policy that allows no script (default-src 'none'), may not be
+// framed, send no referrer and are never cached; every value on them is
+// escaped, and none holds a state, code, token or credential. A connect
+// link to an OAuth 2.0 integration redirects (302) to the provider as the
+// link's user; one to a credential form shows the form, naming the user
+// it connects for, and the form posts back to the link. A link that is
+// unknown, used or expired is a 410 page.
+//
 // # Requests and answers
 //
 // Every request gets an id ([RequestIDHeader], echoed and logged), runs
@@ -82,7 +139,8 @@
 // authenticated request carries its principal (identity.FromContext), the
 // roles its token claims (rbac.WithClaimedRoles) and its audit.Origin,
 // with surface "mcp" on the MCP transports and "rest" elsewhere. Every
-// REST answer carries Cache-Control: no-store. JSON bodies are camelCase;
+// REST answer carries Cache-Control: no-store. The callback and connect
+// link routes get no CORS headers. JSON bodies are camelCase;
 // a body whose shape the API defines refuses unknown fields.
 //
 // # Errors
@@ -91,5 +149,7 @@
 // [Problem], with the status of the error's [switchboard.Code]. A method a
 // route does not serve is a 405 with an Allow header. An error that is not
 // a *switchboard.Error is answered as code internal with the detail
-// "internal error", and its cause goes to the log only.
+// "internal error", and its cause goes to the log only. The callback and
+// connect link pages show a failure as a page instead, with the status of
+// its code (410 for a link that can no longer be used).
 package httpapi

@@ -10,15 +10,17 @@ import (
 )
 
 type offboarded struct {
-	Principal    string `json:"principal"`
-	KeysRevoked  int    `json:"keysRevoked"`
-	RolesRemoved int    `json:"rolesRemoved"`
+	Principal          string `json:"principal"`
+	KeysRevoked        int    `json:"keysRevoked"`
+	RolesRemoved       int    `json:"rolesRemoved"`
+	ConnectionsRemoved int    `json:"connectionsRemoved"`
 }
 
 // removePrincipal offboards {principal} (URL-escaped, as user%3Aalice): it
-// revokes every key of it, then takes every role from it. Keys go first,
-// since they are what lets it in; a failure after them leaves a state that
-// running the request again completes.
+// revokes every key of it, then takes every role from it, then removes its
+// connected accounts. Keys go first, since they are what lets it in; a
+// failure after them leaves a state that running the request again
+// completes.
 func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
 	raw, err := pathParam(r, "principal")
 	if err != nil {
@@ -43,8 +45,14 @@ func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
 	if err := s.roles.RemovePrincipal(ctx, p.String()); err != nil {
 		return err
 	}
+	var conns int
+	if s.conns != nil {
+		if conns, err = s.conns.RemovePrincipal(ctx, p); err != nil {
+			return err
+		}
+	}
 	return writeJSON(w, http.StatusOK, offboarded{Principal: p.String(),
-		KeysRevoked: revoked, RolesRemoved: len(held)})
+		KeysRevoked: revoked, RolesRemoved: len(held), ConnectionsRemoved: conns})
 }
 
 // pathParam returns the URL parameter name unescaped exactly once. The

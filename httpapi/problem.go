@@ -68,12 +68,19 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 }
 
 // fail answers err as a problem with its code's status. An error that is
-// not a *switchboard.Error is answered as internal, and the cause of every
-// internal or server-side failure is logged here, once.
+// not a *switchboard.Error is answered as internal.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := s.noteFailure(r, err)
+	s.writeProblem(w, r, e, e.Code.Status())
+}
+
+// noteFailure returns the *switchboard.Error to answer err with (internal
+// when err holds none), notes its code for the request log and logs the
+// cause of every internal or server-side failure, once.
+func (s *Server) noteFailure(r *http.Request, err error) *switchboard.Error {
 	e := switchboard.AsError(err)
-	status := e.Code.Status()
-	if e.Code == switchboard.CodeInternal || (status >= 500 && e.Cause != nil) {
+	noteCode(r.Context(), e.Code)
+	if e.Code == switchboard.CodeInternal || (e.Code.Status() >= 500 && e.Cause != nil) {
 		level := slog.LevelWarn
 		if e.Code == switchboard.CodeInternal {
 			level = slog.LevelError
@@ -85,7 +92,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 			slog.String(logkey.Code, string(e.Code)),
 			slog.Any(logkey.Err, withCause(err)))
 	}
-	s.writeProblem(w, r, e, status)
+	return e
 }
 
 // writeProblem is the one writer of application/problem+json.

@@ -31,8 +31,12 @@ func (s *Server) routes() http.Handler {
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate(audit.SurfaceREST))
 			s.integrationRoutes(r)
+			s.connectionRoutes(r)
 			s.accessRoutes(r)
 		})
+		if s.conns != nil {
+			r.Group(s.browserRoutes)
+		}
 	})
 
 	r.Group(func(r chi.Router) {
@@ -65,6 +69,36 @@ func (s *Server) integrationRoutes(r chi.Router) {
 	r.With(s.requireManage).Get("/integrations/{id}/config", s.handle(s.getConfig))
 	r.With(s.requireManage).Put("/integrations/{id}/config", s.handle(s.putConfig))
 	r.Post("/integrations/{id}/actions/{action}", s.handle(s.callAction))
+}
+
+// connectionRoutes serves the caller's own connections to an integration.
+// Each handler first checks that the caller may connect an account to it
+// (see [Server.mayConnect]), and answers not_found otherwise. Without
+// Connections only the status route is served, from the manifest alone.
+func (s *Server) connectionRoutes(r chi.Router) {
+	r.Get("/integrations/{id}/auth", s.handle(s.getAuth))
+	if s.conns == nil {
+		return
+	}
+	r.Delete("/integrations/{id}/auth", s.handle(s.deleteAllConnections))
+	r.Post("/integrations/{id}/auth/start", s.handle(s.startAuth))
+	r.Post("/integrations/{id}/auth/credentials", s.handle(s.saveCredentials))
+	r.Get("/integrations/{id}/connections", s.handle(s.listConnections))
+	r.Patch("/integrations/{id}/connections/{cid}", s.handle(s.renameConnection))
+	r.Delete("/integrations/{id}/connections/{cid}", s.handle(s.deleteConnection))
+	r.Post("/integrations/{id}/connections/{cid}/refresh", s.handle(s.refreshConnection))
+}
+
+// browserRoutes serves the pages a browser opens without a bearer token:
+// the OAuth callback (credentials.CallbackPath), whose state is the proof,
+// and connect links (credentials.ConnectPath), whose token is. CORS skips
+// them (see [Server.cors]), and the request log names their route
+// patterns, never the state or the token.
+func (s *Server) browserRoutes(r chi.Router) {
+	r.Use(publicOrigin)
+	r.Get("/integrations/auth/callback", s.callback)
+	r.Get("/connect/{token}", s.openConnectLink)
+	r.Post("/connect/{token}", s.postConnectLink)
 }
 
 // accessRoutes serves who may do what: API keys, roles, permissions,

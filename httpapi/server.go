@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/audit"
+	"github.com/switchboard-dev/switchboard/credentials"
 	"github.com/switchboard-dev/switchboard/executor"
 	"github.com/switchboard-dev/switchboard/identity"
 	"github.com/switchboard-dev/switchboard/rbac"
@@ -109,6 +112,66 @@ type Auditor interface {
 	Record(ctx context.Context, e audit.Entry) error
 }
 
+// Connections runs users' connections to integrations: the flows that
+// make them, the connect links that start those flows, and the listing,
+// renaming, renewal and removal of a user's own connections.
+// *credentials.Manager satisfies it. Every method that takes a user acts
+// on that user's connections only, and answers not_found for one of
+// another user's. Failures meant for clients are *switchboard.Error
+// values; no error or value returned carries a credential.
+type Connections interface {
+	// Start begins connecting user's account to in: a redirect to the
+	// provider that ends at credentials.CallbackPath, or a form's schema.
+	// returnTo, checked by the caller, is where the browser goes after the
+	// callback; "" for the result page.
+	Start(ctx context.Context, in *registry.Integration, user switchboard.Principal,
+		returnTo string) (credentials.Flow, error)
+	// Callback finishes an OAuth flow whose state the request carries; its
+	// result names the integration and returnTo even when it fails, once
+	// the state was valid.
+	Callback(ctx context.Context, lookup func(appID string) *registry.Integration,
+		req credentials.CallbackRequest) (credentials.CallbackResult, error)
+	// SaveCredentials checks values against in's credential form and
+	// stores them as a new connection of user.
+	SaveCredentials(ctx context.Context, in *registry.Integration, user switchboard.Principal,
+		values json.RawMessage, label string) (credentials.Connection, error)
+
+	// Status says whether user has an active connection to appID, how
+	// many they have and how many of those are dead.
+	Status(ctx context.Context, appID string, user switchboard.Principal,
+	) (connected bool, count, dead int, err error)
+	// Connections lists user's connections to appID, oldest first.
+	Connections(ctx context.Context, appID string, user switchboard.Principal,
+	) ([]credentials.Connection, error)
+	// Rename labels one connection; invalid_input for a bad label.
+	Rename(ctx context.Context, appID string, user switchboard.Principal,
+		id, label string) (credentials.Connection, error)
+	// Delete removes one connection with its credentials.
+	Delete(ctx context.Context, appID string, user switchboard.Principal, id string) error
+	// RemovePrincipal removes every connection of user, for offboarding,
+	// and says how many there were.
+	RemovePrincipal(ctx context.Context, user switchboard.Principal) (int, error)
+	// DeleteAll removes every connection of user to appID, with the flows
+	// and links in flight, and says how many connections there were.
+	DeleteAll(ctx context.Context, appID string, user switchboard.Principal) (int, error)
+	// Refresh renews a token now; only a grant the provider refuses makes
+	// the connection dead.
+	Refresh(ctx context.Context, in *registry.Integration, user switchboard.Principal,
+		id string) (credentials.Connection, error)
+
+	// OpenLink says what a connect link connects without using it up; an
+	// unknown, used or expired link is not_found.
+	OpenLink(ctx context.Context, token string) (credentials.Link, error)
+	// StartLink follows a connect link: an OAuth flow for the link's user
+	// (using the link up), or a form's schema (keeping it).
+	StartLink(ctx context.Context, in *registry.Integration, token,
+		returnTo string) (credentials.Flow, error)
+	// SaveLinkCredentials stores a form posted through a connect link and
+	// uses the link up once the values are valid.
+	SaveLinkCredentials(ctx context.Context, in *registry.Integration, token string,
+		values json.RawMessage, label string) (credentials.Connection, error)
+}
+
 // Config configures a [Server]. Registry, Executor, Authenticator and
 // Authorizer are required; every other field has a working zero value.
 type Config struct {
@@ -125,6 +188,18 @@ type Config struct {
 	Audit AuditLog
 	// Auditor records refused administrative requests; nil records none.
 	Auditor Auditor
+
+	// Connections serves users' connections: /integrations/{id}/auth and
+	// its subpaths, /integrations/{id}/connections, the OAuth callback and
+	// connect links. Nil leaves those paths unrouted, except GET
+	// /integrations/{id}/auth, which then answers from the manifest and
+	// config alone.
+	Connections Connections
+	// ReturnTo lists the URL prefixes ("https://app.example.com/") where a
+	// browser may be sent once an OAuth flow ends, as the returnTo of
+	// POST /integrations/{id}/auth/start; each is an absolute http or https
+	// URL without query or fragment. Empty refuses every returnTo.
+	ReturnTo []string
 
 	// MCP is the streamable HTTP transport, mounted at /mcp. SSE is the
 	// legacy SSE transport, mounted at /sse and /message. Both run behind
@@ -171,25 +246,19 @@ type Server struct {
 	maxBody int64
 	schema  []byte
 	origins []string
+	conns   Connections
+	returns []string
 
 	mux     *chi.Mux
 	handler http.Handler
 }
 
 // New returns a Server for cfg after applying defaults. It returns an error
-// when a required field is missing, MaxBodyBytes is negative or
-// ManifestSchema is not JSON.
+// when a required field is missing, MaxBodyBytes is negative,
+// ManifestSchema is not JSON or a ReturnTo prefix is not an absolute URL.
 func New(cfg Config) (*Server, error) {
-	if cfg.Registry == nil || cfg.Executor == nil ||
-		cfg.Authenticator == nil || cfg.Authorizer == nil {
-		return nil, errors.New(
-			"httpapi: Registry, Executor, Authenticator and Authorizer are required")
-	}
-	if cfg.MaxBodyBytes < 0 {
-		return nil, errors.New("httpapi: MaxBodyBytes must not be negative")
-	}
-	if len(cfg.ManifestSchema) > 0 && !json.Valid(cfg.ManifestSchema) {
-		return nil, errors.New("httpapi: ManifestSchema is not valid JSON")
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -206,9 +275,30 @@ func New(cfg Config) (*Server, error) {
 		roles: cfg.Roles, keys: cfg.Keys, audit: cfg.Audit, auditor: cfg.Auditor,
 		mcp: cfg.MCP, sse: cfg.SSE, ready: cfg.Ready, log: cfg.Logger,
 		maxBody: cfg.MaxBodyBytes, schema: cfg.ManifestSchema, origins: cfg.CORSOrigins,
+		conns: cfg.Connections, returns: slices.Clone(cfg.ReturnTo),
 	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+func (cfg *Config) validate() error {
+	if cfg.Registry == nil || cfg.Executor == nil ||
+		cfg.Authenticator == nil || cfg.Authorizer == nil {
+		return errors.New(
+			"httpapi: Registry, Executor, Authenticator and Authorizer are required")
+	}
+	if cfg.MaxBodyBytes < 0 {
+		return errors.New("httpapi: MaxBodyBytes must not be negative")
+	}
+	if len(cfg.ManifestSchema) > 0 && !json.Valid(cfg.ManifestSchema) {
+		return errors.New("httpapi: ManifestSchema is not valid JSON")
+	}
+	for _, prefix := range cfg.ReturnTo {
+		if err := credentials.CheckReturnPrefix(prefix); err != nil {
+			return fmt.Errorf("httpapi: ReturnTo %q: %w", prefix, err)
+		}
+	}
+	return nil
 }
 
 // Handler returns the HTTP handler serving every route of the package doc.

@@ -62,6 +62,8 @@ func TestPackageDoc(t *testing.T) {
 		"/integrations/{id}/config", "/integrations/{id}/actions/{action}", "/mcp", "/sse",
 		"/keys/{id}", "/principals/{principal}", "/roles/{name}", "/roles/assign",
 		"/roles/revoke", "/roles/assignments", "/permissions/available", "/audit",
+		"/auth/start", "/auth/credentials", "/connections/{cid}", "/connections/{cid}/refresh",
+		"/api/v1/integrations/auth/callback", "/api/v1/connect/{token}",
 	} {
 		require.Contains(t, doc, route)
 	}

@@ -36,6 +36,9 @@ type Config struct {
 	// Auditor records uploads, deploys, undeploys and config changes; nil
 	// records nothing.
 	Auditor Auditor
+	// Purge, when set, deletes what other packages keep of an integration
+	// (its users' connections) when it is undeployed with purge.
+	Purge func(ctx context.Context, appID string) error
 }
 
 // Registry is the catalog and the installed set of one process. It keeps
@@ -49,6 +52,7 @@ type Registry struct {
 	poll    time.Duration
 	static  map[string]Entry
 	audit   Auditor
+	onPurge func(ctx context.Context, appID string) error
 
 	snap      atomic.Pointer[Snapshot]
 	refreshMu sync.Mutex
@@ -84,6 +88,7 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 		now:      cfg.Now,
 		poll:     cfg.PollInterval,
 		audit:    cfg.Auditor,
+		onPurge:  cfg.Purge,
 		static:   map[string]Entry{},
 		compiled: map[[32]byte]*compiledManifest{},
 		subs:     map[chan struct{}]struct{}{},
@@ -251,10 +256,11 @@ func (r *Registry) Deploy(ctx context.Context, appID string) (*Integration, erro
 }
 
 // Undeploy removes appID from the installed set, keeping its config,
-// secrets and uploaded manifest so that a redeploy restores it. With purge
-// it also deletes its config, its uploaded manifest and every platform
-// secret it names that no other installed integration names; purge works
-// on an integration that is not installed too.
+// secrets, connections and uploaded manifest so that a redeploy restores
+// it. With purge it also deletes its config, its uploaded manifest, what
+// [Config.Purge] deletes (its users' connections), and every platform
+// secret it names that no other integration still needs; purge works on an
+// integration that is not installed too.
 func (r *Registry) Undeploy(ctx context.Context, appID string, purge bool) error {
 	in := r.Snapshot().Integration(appID)
 	err := r.store.Uninstall(ctx, appID)
@@ -307,6 +313,11 @@ func (r *Registry) purge(ctx context.Context, appID string, in *Integration) err
 			if err := r.secrets.DeletePlatformSecret(ctx, p.PlatformSecret); err != nil {
 				return fmt.Errorf("purge secret of %s: %w", appID, err)
 			}
+		}
+	}
+	if r.onPurge != nil {
+		if err := r.onPurge(ctx, appID); err != nil {
+			return fmt.Errorf("purge %s: %w", appID, err)
 		}
 	}
 	if err := r.store.DeleteConfig(ctx, appID); err != nil {

@@ -224,7 +224,8 @@ func cmdPermissions(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdPrincipals(ctx context.Context, e *env, args []string) error {
-	const usage = "usage: switchboard principals delete <principal>   (revokes its keys and roles)"
+	const usage = "usage: switchboard principals delete <principal>   " +
+		"(revokes its keys and roles, deletes its connections)"
 	if len(args) == 0 || args[0] != "delete" {
 		return usagef("%s", usage)
 	}
@@ -247,7 +248,12 @@ func cmdPrincipals(ctx context.Context, e *env, args []string) error {
 	if err := a.rbac.RemovePrincipal(ctx, p.String()); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s offboarded: %d keys revoked, every role removed\n", p, n)
+	c, err := a.creds.RemovePrincipal(ctx, p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s offboarded: %d keys revoked, every role removed, %d connections deleted\n",
+		p, n, c)
 	return nil
 }
 

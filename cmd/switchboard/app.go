@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/backend"
+	"github.com/switchboard-dev/switchboard/credentials"
 	"github.com/switchboard-dev/switchboard/examples"
 	"github.com/switchboard-dev/switchboard/executor"
 	"github.com/switchboard-dev/switchboard/identity"
@@ -32,6 +33,7 @@ type store interface {
 	identity.Store
 	rbac.Store
 	audit.Store
+	credentials.Store
 	Ping(ctx context.Context) error
 	MigrationsCurrent(ctx context.Context) (bool, error)
 	Close() error
@@ -54,6 +56,7 @@ type app struct {
 	registry *registry.Registry
 	auth     *identity.Authenticator
 	backend  *backend.HTTP
+	creds    *credentials.Manager
 	exec     *executor.Executor
 	// changed tells the MCP server that the installed set or the roles
 	// changed, once every cache of this process has caught up.
@@ -205,7 +208,12 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 		return err
 	}
 	a.registry, err = registry.New(ctx, registry.Config{Store: a.store, Secrets: v,
-		Builtin: builtin, Folders: folders, Logger: a.log, Auditor: a.audit})
+		Builtin: builtin, Folders: folders, Logger: a.log, Auditor: a.audit,
+		// Purging an integration also deletes its users' connections.
+		Purge: func(ctx context.Context, appID string) error {
+			_, err := a.creds.Purge(ctx, appID)
+			return err
+		}})
 	if err != nil {
 		return err
 	}
@@ -223,8 +231,15 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	if err != nil {
 		return err
 	}
+	a.creds, err = credentials.New(credentials.Config{Store: a.store, Vault: v, Secrets: v,
+		HTTPClient: a.backend.Client(), PublicURL: a.cfg.publicURL, ReturnTo: a.cfg.returnTo,
+		Logger: a.log, Auditor: a.audit})
+	if err != nil {
+		return err
+	}
 	a.exec, err = executor.New(executor.Config{Installed: a.registry,
-		Authorizer: a.rbac, Secrets: v, Runner: a.backend, Auditor: a.audit, Logger: a.log})
+		Authorizer: a.rbac, Secrets: v, Runner: a.backend, Auditor: a.audit,
+		Connections: a.creds, Logger: a.log})
 	a.changed = newBroadcast()
 	return err
 }

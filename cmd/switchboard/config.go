@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchboard-dev/switchboard/credentials"
 	"github.com/switchboard-dev/switchboard/identity"
 )
 
@@ -38,6 +39,9 @@ type config struct {
 	// browsers and providers reach this server.
 	corsOrigins []string
 	publicURL   string
+	// returnTo are the URL prefixes an OAuth flow may send the browser
+	// back to.
+	returnTo []string
 }
 
 // jwtFlags registers the flags that accept external tokens.
@@ -145,6 +149,15 @@ func storeFlags(fs *flag.FlagSet, e *env, cfg *config) func() error {
 	fs.IntVar(&cfg.dbMaxConns, "db-max-conns", maxConns,
 		"PostgreSQL pool size; 0 picks one from the CPU count (SWITCHBOARD_DB_MAX_CONNS)")
 	jwtFlags(fs, e, cfg)
+	if v := e.getenv("SWITCHBOARD_RETURN_TO"); v != "" {
+		cfg.returnTo = strings.Fields(v)
+	}
+	fs.Var(listFlag{&cfg.returnTo}, "return-to",
+		"a URL prefix OAuth flows may send the browser back to, e.g. https://app.example.com/ "+
+			"(repeatable; SWITCHBOARD_RETURN_TO, space-separated)")
+	fs.StringVar(&cfg.publicURL, "public-url", e.getenv("SWITCHBOARD_PUBLIC_URL"),
+		"where browsers and OAuth providers reach the server, for OAuth callbacks and "+
+			"connect links (SWITCHBOARD_PUBLIC_URL; default http:// and the listen address)")
 	return func() error {
 		if envErr != nil {
 			return envErr
@@ -154,6 +167,26 @@ func storeFlags(fs *flag.FlagSet, e *env, cfg *config) func() error {
 }
 
 func (c *config) check(e *env) error {
+	if c.publicURL == "" {
+		addr := c.addr
+		if addr == "" {
+			addr = DefaultAddr
+		}
+		if strings.HasPrefix(addr, ":") {
+			addr = "localhost" + addr
+		}
+		c.publicURL = "http://" + addr
+	}
+	if u, err := url.Parse(c.publicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") ||
+		u.Host == "" || u.RawQuery != "" || u.User != nil {
+		return usagef("--public-url: %q is not a URL such as https://switchboard.example.com", c.publicURL)
+	}
+	c.publicURL = strings.TrimSuffix(c.publicURL, "/")
+	for _, p := range c.returnTo {
+		if err := credentials.CheckReturnPrefix(p); err != nil {
+			return usagef("--return-to %q: %v", p, err)
+		}
+	}
 	for _, o := range c.corsOrigins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||

@@ -66,7 +66,7 @@ func (a *app) surfaces(exec *executor.Executor) (*mcp.Server, http.Handler, erro
 		Auditor: a.audit,
 		MCP:     m.StreamableHTTP(), SSE: m.SSE(),
 		Ready: a.ready, Logger: a.log, ManifestSchema: docs.ManifestSchema,
-		CORSOrigins: a.cfg.corsOrigins,
+		CORSOrigins: a.cfg.corsOrigins, Connections: a.creds, ReturnTo: a.cfg.returnTo,
 	})
 	if err != nil {
 		return nil, nil, err

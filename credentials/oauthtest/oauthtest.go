@@ -137,6 +137,11 @@ func NewProvider(t testing.TB) *Provider {
 	mux.HandleFunc("GET "+AuthorizePath, p.authorize)
 	mux.HandleFunc("POST "+TokenPath, p.token)
 	mux.HandleFunc("GET "+UserPath, p.resource)
+	// GitHub's paths, so that the github example runs against the provider
+	// with authBaseUrl and baseUrl pointed at it.
+	mux.HandleFunc("GET /login/oauth/authorize", p.authorize)
+	mux.HandleFunc("POST /login/oauth/access_token", p.token)
+	mux.HandleFunc("GET /user", p.resource)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	p.URL = srv.URL

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard-dev/switchboard/credentials/oauthtest"
+)
+
+// browser is what a person's browser does: it keeps cookies and follows
+// redirects.
+func browser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &http.Client{Jar: jar, Timeout: 30 * time.Second}
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	responses.add(b)
+	return string(b)
+}
+
+var linkPattern = regexp.MustCompile(`http://[^\s"]+/api/v1/connect/[A-Za-z0-9_-]+`)
+
+// TestConnectGitHubLikeAUser runs the GitHub example against a local OAuth
+// provider standing in for GitHub: a user's first call answers
+// not_connected with a link; the link, opened in a browser, goes through
+// the provider (which wants a login cookie) and back; the next call runs
+// with the user's own token, and refreshes it when it expires. No token
+// or secret reaches the database files, the logs or any response.
+func TestConnectGitHubLikeAUser(t *testing.T) {
+	t.Parallel()
+	provider := oauthtest.NewProvider(t)
+	provider.RequireLogin()
+	// Tokens live two seconds, so that the test sees them expire.
+	provider.SetExpiresIn(2 * time.Second)
+	in := newInstance(t)
+	s := in.serve()
+	status, body := s.api("POST", "/api/v1/integrations/catalog/github/deploy", "")
+	require.Equal(t, 200, status, "%s", body)
+	status, body = s.api("PUT", "/api/v1/integrations/github/config", fmt.Sprintf(
+		`{"clientId":%q,"clientSecret":%q,"authBaseUrl":%q,"baseUrl":%q}`,
+		provider.ClientID, provider.ClientSecret, provider.URL, provider.URL))
+	require.Equal(t, 200, status, "%s", body)
+	status, body = s.api("POST", "/api/v1/roles",
+		`{"name":"github-user","permissions":["integration:github:get_authenticated_user","integration:github:list_repos"]}`)
+	require.Equal(t, 201, status, "%s", body)
+	status, _ = s.api("POST", "/api/v1/roles/assign", `{"principal":"user:alice","role":"github-user"}`)
+	require.Equal(t, 200, status)
+	status, body = s.api("POST", "/api/v1/keys", `{"principal":"user:alice","name":"laptop"}`)
+	require.Equal(t, 201, status, "%s", body)
+	var key struct{ Key string }
+	require.NoError(t, json.Unmarshal(body, &key))
+
+	// Not connected yet: the MCP result carries a connect link.
+	cs := s.clientAs(key.Key, "http", "2026-07-28", nil)
+	text, res := callTool(t, cs, "github_get_authenticated_user", map[string]any{})
+	require.True(t, res.IsError, text)
+	link := linkPattern.FindString(text)
+	require.NotEmpty(t, link, text)
+	// And REST says the same, with connectUrl.
+	status, body = s.apiAs(key.Key, "POST", "/api/v1/integrations/github/actions/get_authenticated_user", `{}`)
+	require.Equal(t, 409, status, "%s", body)
+	var p struct {
+		Code       string `json:"code"`
+		ConnectURL string `json:"connectUrl"`
+	}
+	require.NoError(t, json.Unmarshal(body, &p))
+	require.Equal(t, "not_connected", p.Code)
+	require.NotEmpty(t, p.ConnectURL)
+
+	// The browser opens the link: a page to confirm, naming the user.
+	b := browser(t)
+	resp, err := b.Get(link)
+	require.NoError(t, err)
+	page := readAll(t, resp)
+	require.Equal(t, 200, resp.StatusCode, page)
+	require.Contains(t, page, "user:alice")
+	// Confirming goes to the provider (which sets its login cookie and
+	// sends the browser round again) and back to the callback.
+	resp, err = b.PostForm(link, nil)
+	require.NoError(t, err)
+	page = readAll(t, resp)
+	require.Equal(t, 200, resp.StatusCode, page)
+	require.Contains(t, page, "Connected to GitHub")
+
+	// The link worked once.
+	resp, err = b.Get(link)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusGone, resp.StatusCode)
+	readAll(t, resp)
+
+	// Now the call runs with alice's own token.
+	text, res = callTool(t, cs, "github_get_authenticated_user", map[string]any{})
+	require.False(t, res.IsError, text)
+	require.JSONEq(t, `{"user":"alice","scope":"repo read:user"}`, text)
+
+	status, body = s.apiAs(key.Key, "GET", "/api/v1/integrations/github/auth", "")
+	require.Equal(t, 200, status, "%s", body)
+	require.JSONEq(t, `{"connected":true,"connectionCount":1,"deadCount":0,"model":"oauth2"}`, string(body))
+	status, body = s.apiAs(key.Key, "GET", "/api/v1/integrations/github/connections", "")
+	require.Equal(t, 200, status, "%s", body)
+	require.Contains(t, string(body), `"status":"active"`)
+
+	// An expired token is refreshed, once, with the rotated refresh token.
+	before := provider.Calls("refresh_token")
+	time.Sleep(2500 * time.Millisecond)
+	text, res = callTool(t, cs, "github_get_authenticated_user", map[string]any{})
+	require.False(t, res.IsError, text)
+	require.Equal(t, before+1, provider.Calls("refresh_token"))
+
+	// A dead grant: the next call fails fast with a new link.
+	provider.RevokeAll()
+	time.Sleep(2500 * time.Millisecond)
+	text, res = callTool(t, cs, "github_get_authenticated_user", map[string]any{})
+	require.True(t, res.IsError, text)
+	require.Regexp(t, linkPattern, text)
+	calls := provider.Calls("refresh_token")
+	text, res = callTool(t, cs, "github_get_authenticated_user", map[string]any{})
+	require.True(t, res.IsError, text)
+	require.Equal(t, calls, provider.Calls("refresh_token"), "a dead connection is not retried")
+	s.stop()
+
+	// Canary: nothing the provider issued, nor the client secret, is
+	// anywhere it should not be.
+	canaries := provider.Secrets()
+	require.NotEmpty(t, canaries)
+	files, err := filepath.Glob(filepath.Join(in.data, "switchboard.db*"))
+	require.NoError(t, err)
+	for _, c := range canaries {
+		require.NotContains(t, in.logs.String(), c)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			require.NoError(t, err)
+			require.NotContains(t, string(b), c, f)
+		}
+		responses.mu.Lock()
+		for _, r := range responses.all {
+			require.NotContains(t, string(r), c)
+		}
+		responses.mu.Unlock()
+	}
+}
+
+// TestCredentialFormConnection connects a Notion account with the
+// credential form over REST and calls Notion (a fake) with it.
+func TestCredentialFormConnection(t *testing.T) {
+	t.Parallel()
+	var seen atomicString
+	notion := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Store(r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"object":"list","results":[]}`)
+	}))
+	t.Cleanup(notion.Close)
+	in := newInstance(t)
+	s := in.serve()
+	status, body := s.api("POST", "/api/v1/integrations/catalog/notion/deploy", "")
+	require.Equal(t, 200, status, "%s", body)
+	status, body = s.api("PUT", "/api/v1/integrations/notion/config", fmt.Sprintf(`{"baseUrl":%q}`, notion.URL))
+	require.Equal(t, 200, status, "%s", body)
+
+	status, body = s.api("POST", "/api/v1/integrations/notion/auth/start", `{}`)
+	require.Equal(t, 200, status, "%s", body)
+	require.Contains(t, string(body), `"type":"credentials"`)
+	status, body = s.api("POST", "/api/v1/integrations/notion/auth/credentials", `{"credentials":{}}`)
+	require.Equal(t, 422, status, "%s", body)
+	const token = "secret_notion_canary_4f2a"
+	status, body = s.api("POST", "/api/v1/integrations/notion/auth/credentials",
+		fmt.Sprintf(`{"credentials":{"token":%q},"label":"work"}`, token))
+	require.Equal(t, 201, status, "%s", body)
+	require.NotContains(t, string(body), token)
+
+	status, body = s.api("POST", "/api/v1/integrations/notion/actions/search", `{"query":"roadmap"}`)
+	require.Equal(t, 200, status, "%s", body)
+	require.Equal(t, "Bearer "+token, seen.Load())
+	status, body = s.api("GET", "/api/v1/integrations/notion/connections", "")
+	require.Equal(t, 200, status, "%s", body)
+	require.NotContains(t, string(body), token)
+	require.Contains(t, string(body), `"label":"work"`)
+	require.NotContains(t, in.logs.String(), token)
+}
+
+// atomicString is a string read and written from several goroutines.
+type atomicString struct {
+	mu sync.Mutex
+	v  string
+}
+
+func (a *atomicString) Store(v string) { a.mu.Lock(); a.v = v; a.mu.Unlock() }
+
+func (a *atomicString) Load() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.v
+}
+

@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard-dev/switchboard/credentials"
+)
+
+// postForm posts form to the connect link token, as a browser would.
+func (e *connEnv) postForm(token string, form url.Values) *httptest.ResponseRecorder {
+	e.t.Helper()
+	req := httptest.NewRequest(http.MethodPost, credentials.ConnectPath+token,
+		strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return e.serve(req)
+}
+
+func TestConnectLinkOAuth(t *testing.T) {
+	t.Parallel()
+	e := newConnEnv(t)
+	token := e.conns.addLink("github", carol)
+
+	// Opening the link uses nothing up: it asks to confirm, naming the user.
+	body := requirePage(t, e.do(http.MethodGet, credentials.ConnectPath+token, "", nil),
+		http.StatusOK)
+	require.Contains(t, body, "GitHub account for <strong>"+carol.String()+"</strong>")
+	require.Contains(t, body, `<form method="post"`)
+	require.Empty(t, e.conns.recorded(), "a GET starts nothing")
+
+	// Confirming starts the flow.
+	req := httptest.NewRequest(http.MethodPost, credentials.ConnectPath+token, nil)
+	rec := e.serve(req)
+	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	requirePageHeaders(t, rec.Header())
+	loc := rec.Header().Get("Location")
+	require.True(t, strings.HasPrefix(loc, "https://github.example/login/oauth/authorize?state="))
+	require.Equal(t, []string{"StartLink github "}, e.conns.recorded())
+
+	// The flow runs as the link's user, and the link is used up.
+	u, err := url.Parse(loc)
+	require.NoError(t, err)
+	rec = e.do(http.MethodGet, callbackURL(url.Values{"state": {u.Query().Get("state")},
+		"code": {codeSecret}}), "", nil)
+	requirePage(t, rec, http.StatusOK)
+	list, err := e.conns.Connections(t.Context(), "github", carol)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+
+	body = requirePage(t, e.do(http.MethodGet, credentials.ConnectPath+token, "", nil),
+		http.StatusGone)
+	require.Contains(t, body, "This link can no longer be used")
+	require.NotContains(t, body, token)
+}
+
+// formInputs returns the name and type of each input, select and textarea
+// of a page, in order.
+func formInputs(body string) []string {
+	re := regexp.MustCompile(
+		`<(input|select|textarea)(?: type="([a-z]+)")? id="[^"]*" name="([^"]*)"`)
+	var out []string
+	for _, m := range re.FindAllStringSubmatch(body, -1) {
+		kind := m[2]
+		if kind == "" {
+			kind = m[1]
+		}
+		out = append(out, m[3]+":"+kind)
+	}
+	return out
+}
+
+func TestConnectLinkForm(t *testing.T) {
+	t.Parallel()
+	e := newConnEnv(t)
+	token := e.conns.addLink("notion", carol)
+
+	body := requirePage(t, e.do(http.MethodGet, credentials.ConnectPath+token, "", nil),
+		http.StatusOK)
+	require.Equal(t, []string{"token:password", "site:select", "port:number",
+		"verbose:checkbox"}, formInputs(body), "the schema's order and kinds")
+	require.Contains(t, body, "<title>Connect Notion")
+	require.Contains(t, body, "for <strong>user:carol</strong>")
+	require.Contains(t, body, "Integration secret *")
+	require.Contains(t, body, "Starts with ntn_")
+	require.Contains(t, body, `<option value="&#34;eu&#34;">eu</option>`)
+	require.Contains(t, body, "&lt;img src=x onerror=alert(1)&gt;", "a title is escaped")
+	require.NotContains(t, body, "<img")
+	require.Contains(t, body, `<form method="post" autocomplete="off">`, "posts to the link")
+	require.NotContains(t, body, token)
+
+	// Showing the form keeps the link.
+	rec := e.postForm(token, url.Values{"token": {"ntn_SECRET_FORM_VALUE"},
+		"site": {`"us"`}, "port": {"8443"}, "verbose": {"true"}})
+	body = requirePage(t, rec, http.StatusOK)
+	require.Contains(t, body, "Connected to Notion")
+	require.NotContains(t, body, "ntn_SECRET_FORM_VALUE")
+	require.Len(t, e.conns.saved, 1)
+	require.JSONEq(t, `{"token":"ntn_SECRET_FORM_VALUE","site":"us","port":8443,"verbose":true}`,
+		string(e.conns.saved[0]))
+	list, err := e.conns.Connections(t.Context(), "notion", carol)
+	require.NoError(t, err)
+	require.Len(t, list, 1, "the link's user owns the connection")
+
+	requirePage(t, e.postForm(token, url.Values{"token": {"again"}}), http.StatusGone)
+}
+
+func TestConnectLinkFormInvalid(t *testing.T) {
+	t.Parallel()
+	e := newConnEnv(t)
+	token := e.conns.addLink("notion", carol)
+	const secret = "SECRET-PORT-VALUE"
+
+	rec := e.postForm(token, url.Values{"port": {secret}})
+	body := requirePage(t, rec, http.StatusUnprocessableEntity)
+	require.Regexp(t, `(?s)name="token".*class="error">required<`, body)
+	require.Regexp(t, `(?s)name="port".*class="error">got string, want integer<`, body)
+	require.NotContains(t, body, secret)
+	require.Empty(t, e.conns.saved)
+	require.Len(t, e.conns.posted, 1)
+	require.JSONEq(t, `{"port":"`+secret+`","verbose":false}`, string(e.conns.posted[0]),
+		"an empty input is left out; a value of the wrong kind stays a string")
+
+	// The link stays usable until the values are right.
+	rec = e.postForm(token, url.Values{"token": {"ntn_ok"}})
+	requirePage(t, rec, http.StatusOK)
+}
+
+func TestConnectLinkFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		method string
+		appID  string // the link's integration; "" for no link
+		ctype  string
+		status int
+		want   string
+	}{
+		{name: "unknown link", method: http.MethodGet, status: 410,
+			want: "This link can no longer be used"},
+		{name: "unknown link posted", method: http.MethodPost, status: 410,
+			ctype: "application/x-www-form-urlencoded", want: "no longer be used"},
+		{name: "integration undeployed", method: http.MethodGet, appID: "gone", status: 404,
+			want: "not deployed"},
+		{name: "redirect model", method: http.MethodGet, appID: "demo", status: 501,
+			want: "Demo was not connected"},
+		{name: "posting another content type", method: http.MethodPost, appID: "notion",
+			ctype: "multipart/form-data; boundary=x", status: 400,
+			want: "application/x-www-form-urlencoded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newConnEnv(t)
+			token := linkSecret + "-unknown"
+			if tt.appID != "" {
+				token = e.conns.addLink(tt.appID, carol)
+			}
+			req := httptest.NewRequest(tt.method, credentials.ConnectPath+token,
+				strings.NewReader("token=x"))
+			if tt.ctype != "" {
+				req.Header.Set("Content-Type", tt.ctype)
+			}
+			body := requirePage(t, e.serve(req), tt.status)
+			require.Contains(t, body, tt.want)
+			require.NotContains(t, body, token)
+			require.Empty(t, e.conns.saved)
+		})
+	}
+}
+
+func TestConnectLinkBodyLimit(t *testing.T) {
+	t.Parallel()
+	e := newConnEnv(t, func(c *Config) { c.MaxBodyBytes = 64 })
+	token := e.conns.addLink("notion", carol)
+	req := httptest.NewRequest(http.MethodPost, credentials.ConnectPath+token,
+		strings.NewReader("token="+strings.Repeat("x", 100)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.ContentLength = -1 // chunked: the limit stops the read
+	body := requirePage(t, e.serve(req), http.StatusRequestEntityTooLarge)
+	require.Contains(t, body, "larger than 64 bytes")
+	require.Empty(t, e.conns.saved)
+}
