@@ -211,4 +211,3 @@ func (a *atomicString) Load() string {
 	defer a.mu.Unlock()
 	return a.v
 }
-
