@@ -38,6 +38,15 @@ const (
 	EventConnectionCreate        Event = "connection.create"         // detail: connection, principal, renewed
 	EventConnectionDelete        Event = "connection.delete"         // detail: connection, principal
 	EventConnectionRefreshFailed Event = "connection.refresh_failed" // detail: connection, principal, dead
+	// A connection lent to an agent (a standing delegation), or taken back.
+	EventConnectionLend   Event = "connection.lend"   // detail: grant, connection, agent
+	EventConnectionUnlend Event = "connection.unlend" // detail: grant, connection, agent
+
+	// Delegations: a token issued to an agent acting for a user, revoked,
+	// or a new signing key.
+	EventDelegationIssue  Event = "delegation.issue"  // detail: delegation, user, agent, scope, ttl, via
+	EventDelegationRevoke Event = "delegation.revoke" // detail: delegation, user, agent, count
+	EventDelegationKey    Event = "delegation.key"    // detail: key
 )
 
 // maxDetail is how many details an entry may have.
@@ -49,6 +58,8 @@ var events = map[Event]bool{
 	EventRoleUpdate: true, EventRoleDelete: true, EventRoleAssign: true, EventRoleRevoke: true,
 	EventOffboard: true, EventDenied: true, EventConnectionCreate: true,
 	EventConnectionDelete: true, EventConnectionRefreshFailed: true,
+	EventConnectionLend: true, EventConnectionUnlend: true, EventDelegationIssue: true,
+	EventDelegationRevoke: true, EventDelegationKey: true,
 }
 
 // Surface is where a request came from.

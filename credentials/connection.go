@@ -130,6 +130,8 @@ type Filter struct {
 // back in UTC, to the microsecond. Implementations are safe for concurrent
 // use by several processes.
 type Store interface {
+	GrantStore
+
 	// CreateConnection stores c with its sealed credentials, Generation 1.
 	// It returns CodeConflict when c.ID exists, or when c is the platform's
 	// (Principal "") and the integration has one already.

@@ -105,11 +105,16 @@ func (m *Manager) DeleteAll(ctx context.Context, appID string, user switchboard.
 }
 
 // RemovePrincipal removes every connection of user, to every integration,
-// with their flows and links in flight, for offboarding. It returns how
-// many connections it removed.
+// with their flows and links in flight and the grants lending them, and
+// every grant lent to user, for offboarding. It returns how many
+// connections it removed.
 func (m *Manager) RemovePrincipal(ctx context.Context, user switchboard.Principal) (int, error) {
 	if user.IsZero() {
 		return 0, switchboard.Errorf(switchboard.CodeInvalidRequest, "no principal given")
+	}
+	// What was lent to it goes too; what it lent goes with its connections.
+	if _, err := m.store.DeleteGrantsTo(ctx, user.String()); err != nil {
+		return 0, fmt.Errorf("delete grants to %s: %w", user, err)
 	}
 	return m.deleteWhere(ctx, Filter{Principal: user.String()})
 }

@@ -85,6 +85,9 @@ func (m *Manager) pick(ctx context.Context, in *registry.Integration, principal,
 ) (StoredConnection, error) {
 	if id != "" {
 		sc, err := m.owned(ctx, in.ID(), principal, id)
+		if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
+			return m.pickLent(ctx, in, principal, id, err)
+		}
 		if err != nil {
 			return StoredConnection{}, err
 		}
@@ -115,7 +118,32 @@ func (m *Manager) pick(ctx context.Context, in *registry.Integration, principal,
 		}
 		return sc, nil
 	}
+	// An agent with no connection of its own may have been lent one.
+	if sc, ok, err := m.lent(ctx, in.ID(), principal, ""); err != nil || ok {
+		return sc, err
+	}
 	return StoredConnection{}, m.notConnected(ctx, in, principal, dead)
+}
+
+// pickLent returns connection id when it is lent to principal, and
+// otherwise notFound.
+func (m *Manager) pickLent(ctx context.Context, in *registry.Integration, principal, id string,
+	notFound error,
+) (StoredConnection, error) {
+	sc, ok, err := m.lent(ctx, in.ID(), principal, id)
+	switch {
+	case err != nil:
+		return StoredConnection{}, err
+	case !ok:
+		return StoredConnection{}, notFound
+	case sc.Status == StatusDead:
+		// The link would connect the agent's own account, not repair the
+		// owner's: only the owner can.
+		return StoredConnection{}, switchboard.Errorf(switchboard.CodeNotConnected,
+			"connection %s to %s, lent by its owner, is dead: they must reconnect it",
+			id, name(in))
+	}
+	return sc, nil
 }
 
 // owned returns connection id when principal owns it for appID, and

@@ -176,11 +176,13 @@ func (e *Executor) record(ctx context.Context, c Call, act *registry.Action, sta
 		return nil
 	}
 	entry := audit.Entry{
-		Actor:    c.Caller.String(),
-		Surface:  audit.Surface(c.Surface),
-		Event:    audit.EventCall,
-		Latency:  e.now().Sub(start),
-		InputMAC: e.audit.InputMAC(c.Input),
+		Actor: c.Caller.String(),
+		// Empty unless the call is delegated.
+		OnBehalfOf: onBehalfOf(ctx).String(),
+		Surface:    audit.Surface(c.Surface),
+		Event:      audit.EventCall,
+		Latency:    e.now().Sub(start),
+		InputMAC:   e.audit.InputMAC(c.Input),
 	}
 	entry.Outcome, entry.ErrorCode = audit.OutcomeOf(err)
 	if errors.Is(err, errHidden) {
@@ -305,8 +307,14 @@ func (e *Executor) values(ctx context.Context, c Call, act *registry.Action,
 	in := act.Integration
 	obj, _ := input.(map[string]any)
 	v := backend.Values{Input: obj, Config: in.Config, Secrets: map[string][]byte{}}
-	if c.Caller.Kind == switchboard.KindUser {
-		v.UserID = c.Caller.ID
+	// A delegated call runs as its user: with their connections, as their
+	// {{user.id}}.
+	user := c.Caller
+	if u := onBehalfOf(ctx); !u.IsZero() {
+		user = u
+	}
+	if user.Kind == switchboard.KindUser {
+		v.UserID = user.ID
 	}
 	if act.Credentials == registry.CredentialsUser || act.Connection {
 		if e.conns == nil {
@@ -314,7 +322,7 @@ func (e *Executor) values(ctx context.Context, c Call, act *registry.Action,
 				"%s's action %s needs a connection (a connected account), which this server does not offer",
 				in.Manifest.Name, act.Spec.ID)
 		}
-		conn, err := e.conns.Resolve(ctx, act, c.Caller, c.ConnectionID)
+		conn, err := e.conns.Resolve(ctx, act, user, c.ConnectionID)
 		if err != nil {
 			return v, err
 		}
@@ -333,6 +341,12 @@ func (e *Executor) values(ctx context.Context, c Call, act *registry.Action,
 		v.Secrets[prop] = secret
 	}
 	return v, nil
+}
+
+// onBehalfOf is the user a delegated call acts for, or the zero Principal.
+func onBehalfOf(ctx context.Context) switchboard.Principal {
+	d, _ := switchboard.DelegationFrom(ctx)
+	return d.User
 }
 
 func notConfigured(in *registry.Integration, missing []string) error {

@@ -8,7 +8,6 @@ import (
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/identity"
-	"github.com/switchboard-dev/switchboard/rbac"
 )
 
 // authenticate requires "Authorization: Bearer <token>" and puts the
@@ -51,13 +50,12 @@ func (s *Server) caller(r *http.Request) (identity.Caller, error) {
 // callerContext returns ctx carrying what later layers read of c.
 func callerContext(ctx context.Context, c identity.Caller,
 	surface audit.Surface) context.Context {
-	ctx = identity.NewContext(ctx, c.Principal)
-	if len(c.Roles) > 0 {
-		ctx = rbac.WithClaimedRoles(ctx, c.Roles)
+	ctx = identity.NewCallerContext(ctx, c)
+	o := audit.Origin{Actor: c.Principal.String(), Surface: surface, RequestID: RequestID(ctx)}
+	if c.Delegation != nil {
+		o.OnBehalfOf = c.Delegation.User.String()
 	}
-	return audit.WithOrigin(ctx, audit.Origin{
-		Actor: c.Principal.String(), Surface: surface, RequestID: RequestID(ctx),
-	})
+	return audit.WithOrigin(ctx, o)
 }
 
 // bearerToken returns the token of r's one Authorization header.

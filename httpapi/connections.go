@@ -181,6 +181,16 @@ type connectionView struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	UpdatedAt time.Time          `json:"updatedAt"`
 	ExpiresAt time.Time          `json:"expiresAt,omitzero"`
+	// LentTo lists the agents the connection is lent to (standing
+	// delegations).
+	LentTo []grantView `json:"lentTo,omitempty"`
+}
+
+// grantView is a standing delegation as its owner sees it.
+type grantView struct {
+	ID        string    `json:"id"`
+	Agent     string    `json:"agent"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 func viewConnection(c credentials.Connection) connectionView {
@@ -201,15 +211,76 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	list, err := s.conns.Connections(ctx, in.ID(), identity.FromContext(ctx))
+	caller := identity.FromContext(ctx)
+	list, err := s.conns.Connections(ctx, in.ID(), caller)
+	if err != nil {
+		return err
+	}
+	grants, err := s.conns.Grants(ctx, in.ID(), caller)
 	if err != nil {
 		return err
 	}
 	out := connectionList{Connections: make([]connectionView, 0, len(list))}
 	for _, c := range list {
-		out.Connections = append(out.Connections, viewConnection(c))
+		v := viewConnection(c)
+		for _, g := range grants {
+			if g.ConnectionID == c.ID && g.Owner == caller.String() {
+				v.LentTo = append(v.LentTo, grantView{ID: g.ID, Agent: g.Agent, CreatedAt: g.CreatedAt})
+			}
+		}
+		out.Connections = append(out.Connections, v)
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// lendRequest is the body of POST /integrations/{id}/auth/delegate.
+type lendRequest struct {
+	Agent        string `json:"agent"`
+	ConnectionID string `json:"connectionId"`
+}
+
+// lendConnection lends the caller's connection to an agent acting on its
+// own, a standing delegation, and answers the grant.
+func (s *Server) lendConnection(w http.ResponseWriter, r *http.Request) error {
+	in, err := s.connectable(r)
+	if err != nil {
+		return err
+	}
+	var req lendRequest
+	if err := readJSON(r, s.maxBody, &req); err != nil {
+		return err
+	}
+	if req.ConnectionID == "" {
+		return invalidField("connectionId", "is required: the id of the connection to lend")
+	}
+	if req.Agent == "" {
+		return invalidField("agent", "is required: the agent that may use the connection (agent:ID)")
+	}
+	agent, err := switchboard.ParsePrincipal(req.Agent)
+	if err != nil {
+		return invalidField("agent", err.Error())
+	}
+	ctx := r.Context()
+	g, err := s.conns.Lend(ctx, in.ID(), identity.FromContext(ctx), req.ConnectionID, agent)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, g)
+}
+
+// unlendConnection takes back the caller's grant {grant}.
+func (s *Server) unlendConnection(w http.ResponseWriter, r *http.Request) error {
+	in, err := s.connectable(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = s.conns.Unlend(ctx, in.ID(), identity.FromContext(ctx), chi.URLParam(r, "grant"))
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 type renameRequest struct {

@@ -93,6 +93,7 @@ type fakeConns struct {
 	saved  []json.RawMessage
 	// refreshErr, when set, is what Refresh returns.
 	refreshErr error
+	grants     []credentials.Grant
 }
 
 func newFakeConns() *fakeConns {
@@ -451,4 +452,46 @@ func connSnapshot(t *testing.T) *registry.Snapshot {
 	reg, err := registry.New(t.Context(), registry.Config{Store: st, Secrets: st})
 	require.NoError(t, err)
 	return reg.Snapshot()
+}
+
+func (f *fakeConns) Lend(_ context.Context, appID string, user switchboard.Principal, id string,
+	agent switchboard.Principal) (credentials.Grant, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Lend %s %s %s %s", appID, user, id, agent)
+	if _, err := f.ownedLocked(appID, user, id); err != nil {
+		return credentials.Grant{}, err
+	}
+	f.made++
+	g := credentials.Grant{ID: fmt.Sprintf("grant_%d", f.made), AppID: appID, ConnectionID: id,
+		Owner: user.String(), Agent: agent.String(), CreatedAt: connAt}
+	f.grants = append(f.grants, g)
+	return g, nil
+}
+
+func (f *fakeConns) Unlend(_ context.Context, appID string, user switchboard.Principal, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Unlend %s %s %s", appID, user, id)
+	i := slices.IndexFunc(f.grants, func(g credentials.Grant) bool {
+		return g.ID == id && g.AppID == appID && g.Owner == user.String()
+	})
+	if i < 0 {
+		return switchboard.Errorf(switchboard.CodeNotFound, "no grant %q", id)
+	}
+	f.grants = slices.Delete(f.grants, i, i+1)
+	return nil
+}
+
+func (f *fakeConns) Grants(_ context.Context, appID string, p switchboard.Principal,
+) ([]credentials.Grant, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []credentials.Grant
+	for _, g := range f.grants {
+		if g.AppID == appID && (g.Owner == p.String() || g.Agent == p.String()) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
 }

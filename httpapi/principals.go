@@ -13,12 +13,14 @@ type offboarded struct {
 	Principal          string `json:"principal"`
 	KeysRevoked        int    `json:"keysRevoked"`
 	RolesRemoved       int    `json:"rolesRemoved"`
+	DelegationsRevoked int    `json:"delegationsRevoked"`
 	ConnectionsRemoved int    `json:"connectionsRemoved"`
 }
 
 // removePrincipal offboards {principal} (URL-escaped, as user%3Aalice): it
-// revokes every key of it, then takes every role from it, then removes its
-// connected accounts. Keys go first, since they are what lets it in; a
+// revokes every key of it, then takes every role from it, then revokes the
+// delegations it issued or received, then removes its connected accounts
+// and what they were lent to. Keys go first, since they are what lets it in; a
 // failure after them leaves a state that running the request again
 // completes.
 func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
@@ -45,6 +47,12 @@ func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
 	if err := s.roles.RemovePrincipal(ctx, p.String()); err != nil {
 		return err
 	}
+	var delegations int
+	if s.dlg != nil {
+		if delegations, err = s.dlg.RemovePrincipal(ctx, p); err != nil {
+			return err
+		}
+	}
 	var conns int
 	if s.conns != nil {
 		if conns, err = s.conns.RemovePrincipal(ctx, p); err != nil {
@@ -52,7 +60,8 @@ func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return writeJSON(w, http.StatusOK, offboarded{Principal: p.String(),
-		KeysRevoked: revoked, RolesRemoved: len(held), ConnectionsRemoved: conns})
+		KeysRevoked: revoked, RolesRemoved: len(held), DelegationsRevoked: delegations,
+		ConnectionsRemoved: conns})
 }
 
 // pathParam returns the URL parameter name unescaped exactly once. The

@@ -107,7 +107,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request,
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
 	if p.Code == switchboard.CodeUnauthenticated {
-		h.Set("WWW-Authenticate", `Bearer realm="switchboard"`)
+		h.Set("WWW-Authenticate", s.challenge(r.URL.Path))
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

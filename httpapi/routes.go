@@ -23,6 +23,12 @@ func (s *Server) routes() http.Handler {
 
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	if s.dlg != nil {
+		r.Post(TokenPath, s.exchangeToken)
+		r.Get(ResourceMetadataPath, s.resourceMetadata(false))
+		r.Get(ResourceMetadataPath+MCPPath, s.resourceMetadata(true))
+		r.Get(ServerMetadataPath, s.serverMetadata)
+	}
 
 	r.Route("/api/v1", func(r chi.Router) {
 		if len(s.schema) > 0 {
@@ -75,18 +81,25 @@ func (s *Server) integrationRoutes(r chi.Router) {
 // Each handler first checks that the caller may connect an account to it
 // (see [Server.mayConnect]), and answers not_found otherwise. Without
 // Connections only the status route is served, from the manifest alone.
+// A delegated request is refused: an agent acting for a user uses their
+// connections in calls, but only the user manages them.
 func (s *Server) connectionRoutes(r chi.Router) {
-	r.Get("/integrations/{id}/auth", s.handle(s.getAuth))
-	if s.conns == nil {
-		return
-	}
-	r.Delete("/integrations/{id}/auth", s.handle(s.deleteAllConnections))
-	r.Post("/integrations/{id}/auth/start", s.handle(s.startAuth))
-	r.Post("/integrations/{id}/auth/credentials", s.handle(s.saveCredentials))
-	r.Get("/integrations/{id}/connections", s.handle(s.listConnections))
-	r.Patch("/integrations/{id}/connections/{cid}", s.handle(s.renameConnection))
-	r.Delete("/integrations/{id}/connections/{cid}", s.handle(s.deleteConnection))
-	r.Post("/integrations/{id}/connections/{cid}/refresh", s.handle(s.refreshConnection))
+	r.Group(func(r chi.Router) {
+		r.Use(s.notDelegated)
+		r.Get("/integrations/{id}/auth", s.handle(s.getAuth))
+		if s.conns == nil {
+			return
+		}
+		r.Delete("/integrations/{id}/auth", s.handle(s.deleteAllConnections))
+		r.Post("/integrations/{id}/auth/start", s.handle(s.startAuth))
+		r.Post("/integrations/{id}/auth/credentials", s.handle(s.saveCredentials))
+		r.Post("/integrations/{id}/auth/delegate", s.handle(s.lendConnection))
+		r.Delete("/integrations/{id}/auth/delegate/{grant}", s.handle(s.unlendConnection))
+		r.Get("/integrations/{id}/connections", s.handle(s.listConnections))
+		r.Patch("/integrations/{id}/connections/{cid}", s.handle(s.renameConnection))
+		r.Delete("/integrations/{id}/connections/{cid}", s.handle(s.deleteConnection))
+		r.Post("/integrations/{id}/connections/{cid}/refresh", s.handle(s.refreshConnection))
+	})
 }
 
 // browserRoutes serves the pages a browser opens without a bearer token:
@@ -105,6 +118,11 @@ func (s *Server) browserRoutes(r chi.Router) {
 // offboarding and the audit log.
 func (s *Server) accessRoutes(r chi.Router) {
 	r.Get("/permissions", s.handle(s.listPermissions))
+	if s.dlg != nil {
+		r.Post("/delegations", s.handle(s.issueDelegation))
+		r.Get("/delegations", s.handle(s.listDelegations))
+		r.Delete("/delegations/{jti}", s.handle(s.revokeDelegation))
+	}
 	r.With(s.require(rbac.RBACManage)).
 		Get("/permissions/available", s.handle(s.availablePermissions))
 

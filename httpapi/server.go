@@ -159,6 +159,14 @@ type Connections interface {
 	Refresh(ctx context.Context, in *registry.Integration, user switchboard.Principal,
 		id string) (credentials.Connection, error)
 
+	// Lend lends user's connection id to agent (a standing delegation);
+	// Unlend takes grant id back; Grants lists the grants of user's
+	// connections to appID and those user received.
+	Lend(ctx context.Context, appID string, user switchboard.Principal, id string,
+		agent switchboard.Principal) (credentials.Grant, error)
+	Unlend(ctx context.Context, appID string, user switchboard.Principal, id string) error
+	Grants(ctx context.Context, appID string, p switchboard.Principal) ([]credentials.Grant, error)
+
 	// OpenLink says what a connect link connects without using it up; an
 	// unknown, used or expired link is not_found.
 	OpenLink(ctx context.Context, token string) (credentials.Link, error)
@@ -188,6 +196,10 @@ type Config struct {
 	Audit AuditLog
 	// Auditor records refused administrative requests; nil records none.
 	Auditor Auditor
+	// Delegations serves /api/v1/delegations, the token endpoint
+	// (/oauth/token) and the OAuth metadata under /.well-known; nil leaves
+	// them unrouted.
+	Delegations Delegations
 
 	// Connections serves users' connections: /integrations/{id}/auth and
 	// its subpaths, /integrations/{id}/connections, the OAuth callback and
@@ -248,6 +260,7 @@ type Server struct {
 	origins []string
 	conns   Connections
 	returns []string
+	dlg     Delegations
 
 	mux     *chi.Mux
 	handler http.Handler
@@ -275,7 +288,7 @@ func New(cfg Config) (*Server, error) {
 		roles: cfg.Roles, keys: cfg.Keys, audit: cfg.Audit, auditor: cfg.Auditor,
 		mcp: cfg.MCP, sse: cfg.SSE, ready: cfg.Ready, log: cfg.Logger,
 		maxBody: cfg.MaxBodyBytes, schema: cfg.ManifestSchema, origins: cfg.CORSOrigins,
-		conns: cfg.Connections, returns: slices.Clone(cfg.ReturnTo),
+		conns: cfg.Connections, returns: slices.Clone(cfg.ReturnTo), dlg: cfg.Delegations,
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -25,8 +25,9 @@ var Admin = switchboard.Principal{Kind: switchboard.KindUser, ID: "admin"}
 
 // How a [Caller] authenticated.
 const (
-	ViaAPIKey = "api_key"
-	ViaJWT    = "jwt"
+	ViaAPIKey     = "api_key"
+	ViaJWT        = "jwt"
+	ViaDelegation = "delegation"
 )
 
 // keyLen is the length of an API key: prefix and 43 base64url characters.
@@ -50,6 +51,19 @@ type Config struct {
 	JWT JWTConfig
 	// Auditor records every key created or revoked; nil records nothing.
 	Auditor Auditor
+	// Delegations verifies delegation tokens (agents acting for users);
+	// nil accepts none.
+	Delegations DelegationVerifier
+}
+
+// DelegationVerifier checks delegation tokens.
+type DelegationVerifier interface {
+	// Recognizes reports whether token is meant for Verify, without
+	// checking it.
+	Recognizes(token string) bool
+	// Verify returns the agent a token lets act and the delegation it
+	// carries, or a *switchboard.Error with CodeUnauthenticated.
+	Verify(ctx context.Context, token string) (switchboard.Principal, switchboard.Delegation, error)
 }
 
 // Caller is who presented a token, and how.
@@ -66,6 +80,9 @@ type Caller struct {
 	KeyID string
 	// Issuer is the token's issuer (its iss claim), for ViaJWT.
 	Issuer string
+	// Delegation is what a delegation token lends Principal (an agent)
+	// for ViaDelegation; nil otherwise.
+	Delegation *switchboard.Delegation
 }
 
 // Authenticator checks bearer tokens and manages API keys. It is safe for
@@ -77,6 +94,7 @@ type Authenticator struct {
 	log   *slog.Logger
 	jwt   *jwtVerifier // nil when no external token is accepted
 	audit Auditor
+	dlg   DelegationVerifier
 
 	// keys caches the keys found by hash, so that a request does not read
 	// the store for a key it has seen; [Authenticator.Flush] empties it
@@ -118,7 +136,7 @@ func New(cfg Config) (*Authenticator, error) {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
 	return &Authenticator{store: cfg.Store, rand: cfg.Rand, now: cfg.Now,
-		log: cfg.Logger, jwt: v, audit: cfg.Auditor}, nil
+		log: cfg.Logger, jwt: v, audit: cfg.Auditor, dlg: cfg.Delegations}, nil
 }
 
 // Flush forgets every cached key, so that the next request with each is
@@ -153,7 +171,8 @@ func (a *Authenticator) remember(sum [sha256.Size]byte, k cachedKey, gen uint64)
 }
 
 // AuthenticateRequest returns the caller that presented token: an API key
-// ("sbk_..."), or a JWT of a configured issuer (three dot-separated parts).
+// ("sbk_..."), a delegation token (see [DelegationVerifier]), or a JWT of a
+// configured issuer (three dot-separated parts).
 // A refused token is a *switchboard.Error with CodeUnauthenticated whose
 // message says why without saying which keys exist; a fault of the store is
 // an internal error. The token is never logged or echoed.
@@ -163,6 +182,12 @@ func (a *Authenticator) AuthenticateRequest(ctx context.Context, token string) (
 		return Caller{}, unauthenticated("a bearer token is required")
 	case strings.HasPrefix(token, KeyPrefix):
 		return a.authenticateKey(ctx, token)
+	case strings.Count(token, ".") == 2 && a.dlg != nil && a.dlg.Recognizes(token):
+		agent, d, err := a.dlg.Verify(ctx, token)
+		if err != nil {
+			return Caller{}, err
+		}
+		return Caller{Principal: agent, Via: ViaDelegation, Delegation: &d}, nil
 	case strings.Count(token, ".") == 2:
 		if a.jwt == nil {
 			return Caller{}, unauthenticated("the bearer token is a JWT, but this server " +

@@ -46,10 +46,12 @@ type Config struct {
 	// every tool to every caller. Calls are authorized by the executor
 	// either way.
 	Policy Policy
-	// Caller returns who makes a request. The default reads the principal
-	// the HTTP layer authenticated (identity.FromContext); stdio sets one
-	// that checks SWITCHBOARD_TOKEN on every request.
-	Caller  func(ctx context.Context) (switchboard.Principal, error)
+	// Caller returns who makes a request, and ctx carrying what
+	// authorization reads of it (identity.NewCallerContext: claimed roles,
+	// a delegation). The default reads the caller the HTTP layer
+	// authenticated; stdio sets one that checks SWITCHBOARD_TOKEN on every
+	// request.
+	Caller  func(ctx context.Context) (context.Context, switchboard.Principal, error)
 	Logger  *slog.Logger
 	Version string
 }
@@ -59,7 +61,7 @@ type Server struct {
 	reg    Registry
 	exec   Executor
 	policy Policy
-	caller func(ctx context.Context) (switchboard.Principal, error)
+	caller func(ctx context.Context) (context.Context, switchboard.Principal, error)
 	log    *slog.Logger
 	mcp    *mcpserver.MCPServer
 
@@ -118,12 +120,12 @@ const serverInstructions = "Switchboard connects you to external services. " +
 	"instructions. Each action is also a tool of its own; call_integration runs any " +
 	"action by integration id and action id."
 
-func callerFromContext(ctx context.Context) (switchboard.Principal, error) {
+func callerFromContext(ctx context.Context) (context.Context, switchboard.Principal, error) {
 	p := identity.FromContext(ctx)
 	if p.IsZero() {
-		return p, switchboard.Errorf(switchboard.CodeUnauthenticated, "a bearer token is required")
+		return ctx, p, switchboard.Errorf(switchboard.CodeUnauthenticated, "a bearer token is required")
 	}
-	return p, nil
+	return ctx, p, nil
 }
 
 // Run keeps the tool list in step with the registry until ctx ends.
@@ -184,7 +186,7 @@ func (s *Server) filterTools(ctx context.Context, _ any, _ *mcpgo.ListToolsReque
 	if res == nil {
 		return
 	}
-	caller, err := s.caller(ctx)
+	ctx, caller, err := s.caller(ctx)
 	snap := s.reg.Snapshot()
 	kept := res.Tools[:0]
 	for _, t := range res.Tools {

@@ -160,7 +160,7 @@ func ptr[T any](v T) *T { return &v }
 // callTool runs the action behind a tool.
 func (s *Server) callTool(ctx context.Context,
 	req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-	caller, err := s.caller(ctx)
+	ctx, caller, err := s.caller(ctx)
 	if err != nil {
 		return s.failure(ctx, req, err)
 	}
@@ -182,7 +182,7 @@ func (s *Server) callTool(ctx context.Context,
 // callIntegration runs any action by integration id and action id.
 func (s *Server) callIntegration(ctx context.Context,
 	req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-	caller, err := s.caller(ctx)
+	ctx, caller, err := s.caller(ctx)
 	if err != nil {
 		return s.failure(ctx, req, err)
 	}
@@ -206,7 +206,7 @@ func (s *Server) callIntegration(ctx context.Context,
 // listIntegrations describes the installed set, or one integration of it.
 func (s *Server) listIntegrations(ctx context.Context,
 	req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-	caller, err := s.caller(ctx)
+	ctx, caller, err := s.caller(ctx)
 	if err != nil {
 		return s.failure(ctx, req, err)
 	}

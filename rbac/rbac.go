@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,6 +130,10 @@ func WithClaimedRoles(ctx context.Context, roles []string) context.Context {
 	return context.WithValue(ctx, claimsKey{}, slices.Clone(roles))
 }
 
+// ClaimedRoles returns the roles [WithClaimedRoles] put in ctx; the slice
+// is shared: do not modify it.
+func ClaimedRoles(ctx context.Context) []string { return claimedRoles(ctx) }
+
 func claimedRoles(ctx context.Context) []string {
 	roles, _ := ctx.Value(claimsKey{}).([]string)
 	return roles
@@ -147,8 +152,29 @@ func (a *Authorizer) Authorize(
 	}
 	e := switchboard.Errorf(switchboard.CodeForbidden,
 		"%s lacks the permission %s: an administrator can grant it", describe(p), permission)
+	if d, ok := switchboard.DelegationFrom(ctx); ok {
+		e.Message = a.delegatedDenial(ctx, p, d, permission)
+	}
 	e.Permission = permission
 	return e
+}
+
+// delegatedDenial says which of the three authorities of a delegated
+// request lacks permission.
+func (a *Authorizer) delegatedDenial(ctx context.Context, p switchboard.Principal,
+	d switchboard.Delegation, permission string) string {
+	var why []string
+	if !inScope(d.Scope, permission) {
+		why = append(why, "the delegation's scope does not include it")
+	}
+	if !a.holds(d.User, d.UserRoles, permission) {
+		why = append(why, d.User.String()+" does not hold it")
+	}
+	if !a.holds(p, claimedRoles(ctx), permission) {
+		why = append(why, p.String()+" does not hold it")
+	}
+	return fmt.Sprintf("%s acting for %s lacks the permission %s: %s",
+		p, d.User, permission, strings.Join(why, ", and "))
 }
 
 func describe(p switchboard.Principal) string {
@@ -159,8 +185,21 @@ func describe(p switchboard.Principal) string {
 }
 
 // Allowed reports whether p holds the permission key, as [Authorizer.Authorize]
-// decides.
+// decides. For a delegated request (ctx carries a
+// [switchboard.Delegation]) the key must also be in the delegation's scope
+// and held by the user it acts for: authority only narrows.
 func (a *Authorizer) Allowed(ctx context.Context, p switchboard.Principal, key string) bool {
+	d, delegated := switchboard.DelegationFrom(ctx)
+	if !delegated {
+		return a.holds(p, claimedRoles(ctx), key)
+	}
+	return inScope(d.Scope, key) && a.holds(p, claimedRoles(ctx), key) &&
+		a.holds(d.User, d.UserRoles, key)
+}
+
+// holds reports whether p holds key through its assigned roles or the
+// roles claimed for it.
+func (a *Authorizer) holds(p switchboard.Principal, claimed []string, key string) bool {
 	if p == switchboard.Operator {
 		return true
 	}
@@ -171,7 +210,7 @@ func (a *Authorizer) Allowed(ctx context.Context, p switchboard.Principal, key s
 	if anyAllows(m.principalReach(p), key) {
 		return true
 	}
-	for _, name := range claimedRoles(ctx) {
+	for _, name := range claimed {
 		if n := m.nodes[name]; n != nil && anyAllows(n.reach, key) {
 			return true
 		}
@@ -179,10 +218,46 @@ func (a *Authorizer) Allowed(ctx context.Context, p switchboard.Principal, key s
 	return false
 }
 
+// inScope reports whether a pattern of scope matches key.
+func inScope(scope []string, key string) bool {
+	for _, pattern := range scope {
+		if Match(pattern, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// Holds reports whether user, with the roles their login claims, holds
+// each of keys (patterns are matched literally: holding "integration:*"
+// covers "integration:slack:*", holding "integration:slack:send" does not),
+// and returns the keys they do not hold. Delegations check their scope
+// with it when issued.
+func (a *Authorizer) Holds(user switchboard.Principal, claimed []string, keys []string) (missing []string) {
+	for _, k := range keys {
+		if !a.holds(user, claimed, k) {
+			missing = append(missing, k)
+		}
+	}
+	return missing
+}
+
 // Permissions returns the patterns p holds, through its assigned roles,
 // the roles they inherit and the roles ctx claims for it, sorted and
 // without duplicates. The operator holds "*"; the zero principal nothing.
+// For a delegated request it returns the patterns that the user, p and the
+// delegation's scope all grant: their exact intersection.
 func (a *Authorizer) Permissions(ctx context.Context, p switchboard.Principal) []string {
+	own := a.patterns(p, claimedRoles(ctx))
+	d, delegated := switchboard.DelegationFrom(ctx)
+	if !delegated {
+		return own
+	}
+	user := a.patterns(d.User, d.UserRoles)
+	return intersect(intersect(own, user), d.Scope)
+}
+
+func (a *Authorizer) patterns(p switchboard.Principal, claimed []string) []string {
 	if p == switchboard.Operator {
 		return []string{Wildcard}
 	}
@@ -191,11 +266,46 @@ func (a *Authorizer) Permissions(ctx context.Context, p switchboard.Principal) [
 	}
 	m := a.model.Load()
 	out := appendPatterns(nil, m.principalReach(p))
-	for _, name := range claimedRoles(ctx) {
+	for _, name := range claimed {
 		if n := m.nodes[name]; n != nil {
 			out = appendPatterns(out, n.reach)
 		}
 	}
 	slices.Sort(out)
 	return slices.Clip(slices.Compact(out))
+}
+
+// intersect returns the patterns that grant exactly the keys both x and y
+// grant, sorted and minimal. Two patterns either grant disjoint keys or one
+// grants all the other does, so the intersection is made of the patterns
+// of either side that the other side covers.
+func intersect(x, y []string) []string {
+	var out []string
+	for _, p := range x {
+		if inScope(y, p) {
+			out = append(out, p)
+		}
+	}
+	for _, p := range y {
+		if inScope(x, p) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	// Drop what another kept pattern covers.
+	kept := out[:0]
+	for _, p := range out {
+		covered := false
+		for _, q := range out {
+			if q != p && Match(q, p) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			kept = append(kept, p)
+		}
+	}
+	return slices.Clip(kept)
 }

@@ -225,7 +225,7 @@ func cmdPermissions(ctx context.Context, e *env, args []string) error {
 
 func cmdPrincipals(ctx context.Context, e *env, args []string) error {
 	const usage = "usage: switchboard principals delete <principal>   " +
-		"(revokes its keys and roles, deletes its connections)"
+		"(revokes its keys, roles and delegations, deletes its connections)"
 	if len(args) == 0 || args[0] != "delete" {
 		return usagef("%s", usage)
 	}
@@ -248,12 +248,16 @@ func cmdPrincipals(ctx context.Context, e *env, args []string) error {
 	if err := a.rbac.RemovePrincipal(ctx, p.String()); err != nil {
 		return err
 	}
+	d, err := a.dlg.RemovePrincipal(ctx, p)
+	if err != nil {
+		return err
+	}
 	c, err := a.creds.RemovePrincipal(ctx, p)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s offboarded: %d keys revoked, every role removed, %d connections deleted\n",
-		p, n, c)
+	fmt.Fprintf(e.stdout, "%s offboarded: %d keys revoked, every role removed, "+
+		"%d delegations revoked, %d connections deleted\n", p, n, d, c)
 	return nil
 }
 

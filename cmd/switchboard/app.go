@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/backend"
 	"github.com/switchboard-dev/switchboard/credentials"
+	"github.com/switchboard-dev/switchboard/delegation"
 	"github.com/switchboard-dev/switchboard/examples"
 	"github.com/switchboard-dev/switchboard/executor"
 	"github.com/switchboard-dev/switchboard/identity"
@@ -34,6 +35,7 @@ type store interface {
 	rbac.Store
 	audit.Store
 	credentials.Store
+	delegation.Store
 	Ping(ctx context.Context) error
 	MigrationsCurrent(ctx context.Context) (bool, error)
 	Close() error
@@ -57,6 +59,7 @@ type app struct {
 	auth     *identity.Authenticator
 	backend  *backend.HTTP
 	creds    *credentials.Manager
+	dlg      *delegation.Service
 	exec     *executor.Executor
 	// changed tells the MCP server that the installed set or the roles
 	// changed, once every cache of this process has caught up.
@@ -226,8 +229,13 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	if err != nil {
 		return err
 	}
+	a.dlg, err = delegation.New(delegation.Config{Store: a.store, Vault: v, Authority: a.rbac,
+		Issuer: a.cfg.publicURL, MaxTTL: a.cfg.delegationMaxTTL, Auditor: a.audit, Logger: a.log})
+	if err != nil {
+		return err
+	}
 	a.auth, err = identity.New(identity.Config{Store: a.store, Logger: a.log,
-		JWT: jwt, Auditor: a.audit})
+		JWT: jwt, Auditor: a.audit, Delegations: a.dlg})
 	if err != nil {
 		return err
 	}

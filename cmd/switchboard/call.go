@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-dev/switchboard/executor"
+	"github.com/switchboard-dev/switchboard/identity"
 )
 
 const callUsage = `usage: switchboard call <integration id> <action id> [input JSON | -]
@@ -33,10 +34,12 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 		return errors.New("SWITCHBOARD_TOKEN is not set: call runs as the principal of a " +
 			"Switchboard key (the first one is in <data>/admin.token)")
 	}
-	caller, err := a.auth.Authenticate(ctx, token)
+	c, err := a.auth.AuthenticateRequest(ctx, token)
 	if err != nil {
 		return err
 	}
+	ctx = identity.NewCallerContext(ctx, c)
+	caller := c.Principal
 	input := []byte("{}")
 	switch arg := arg(args, 2); arg {
 	case "":

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/switchboard-dev/switchboard/credentials"
+	"github.com/switchboard-dev/switchboard/delegation"
 	"github.com/switchboard-dev/switchboard/identity"
 )
 
@@ -39,6 +41,8 @@ type config struct {
 	// browsers and providers reach this server.
 	corsOrigins []string
 	publicURL   string
+	// delegationMaxTTL caps the lifetime of delegation tokens.
+	delegationMaxTTL time.Duration
 	// returnTo are the URL prefixes an OAuth flow may send the browser
 	// back to.
 	returnTo []string
@@ -155,6 +159,12 @@ func storeFlags(fs *flag.FlagSet, e *env, cfg *config) func() error {
 	fs.Var(listFlag{&cfg.returnTo}, "return-to",
 		"a URL prefix OAuth flows may send the browser back to, e.g. https://app.example.com/ "+
 			"(repeatable; SWITCHBOARD_RETURN_TO, space-separated)")
+	maxTTL, err := envDuration(e, "SWITCHBOARD_DELEGATION_MAX_TTL")
+	if err != nil && envErr == nil {
+		envErr = err
+	}
+	fs.DurationVar(&cfg.delegationMaxTTL, "delegation-max-ttl", maxTTL,
+		"the longest lifetime of a delegation token; 0 is 1h (SWITCHBOARD_DELEGATION_MAX_TTL)")
 	fs.StringVar(&cfg.publicURL, "public-url", e.getenv("SWITCHBOARD_PUBLIC_URL"),
 		"where browsers and OAuth providers reach the server, for OAuth callbacks and "+
 			"connect links (SWITCHBOARD_PUBLIC_URL; default http:// and the listen address)")
@@ -182,6 +192,9 @@ func (c *config) check(e *env) error {
 		return usagef("--public-url: %q is not a URL such as https://switchboard.example.com", c.publicURL)
 	}
 	c.publicURL = strings.TrimSuffix(c.publicURL, "/")
+	if c.delegationMaxTTL != 0 && (c.delegationMaxTTL < delegation.MinTTL || c.delegationMaxTTL > 24*time.Hour) {
+		return usagef("--delegation-max-ttl: %s is not between %s and 24h", c.delegationMaxTTL, delegation.MinTTL)
+	}
 	for _, p := range c.returnTo {
 		if err := credentials.CheckReturnPrefix(p); err != nil {
 			return usagef("--return-to %q: %v", p, err)
@@ -298,4 +311,16 @@ func parseFlags(fs *flag.FlagSet, args []string, check func() error) ([]string, 
 		}
 	}
 	return positional, nil
+}
+
+func envDuration(e *env, name string) (time.Duration, error) {
+	v := e.getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, usagef("%s: want a duration such as 1h or 30m, not %q", name, v)
+	}
+	return d, nil
 }

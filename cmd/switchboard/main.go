@@ -48,6 +48,7 @@ func commands() []command {
 		{"undeploy", "undeploy an integration, keeping its config unless --purge", cmdUndeploy},
 		{"config", "show or set an integration's config: config show|set", cmdConfig},
 		{"call", "call an action as SWITCHBOARD_TOKEN", cmdCall},
+		{"delegate", "let an agent act for the user of SWITCHBOARD_TOKEN: delegate --agent --scope --ttl", cmdDelegate},
 		{"keys", "create, list and revoke API keys: keys create|list|revoke", cmdKeys},
 		{"roles", "manage roles and who has them: roles list|create|update|delete|assign|revoke|assignments", cmdRoles},
 		{"permissions", "show what a principal may do, or every permission there is", cmdPermissions},

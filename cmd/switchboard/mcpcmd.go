@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/identity"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
 	"github.com/switchboard-dev/switchboard/mcp"
 )
@@ -44,8 +45,12 @@ func cmdMCP(ctx context.Context, e *env, args []string) error {
 		Logger: log, Version: version(),
 		// The token is checked on every request, so revoking it takes
 		// effect at once.
-		Caller: func(ctx context.Context) (switchboard.Principal, error) {
-			return a.auth.Authenticate(ctx, token)
+		Caller: func(ctx context.Context) (context.Context, switchboard.Principal, error) {
+			c, err := a.auth.AuthenticateRequest(ctx, token)
+			if err != nil {
+				return ctx, switchboard.Principal{}, err
+			}
+			return identity.NewCallerContext(ctx, c), c.Principal, nil
 		},
 	})
 	if err != nil {

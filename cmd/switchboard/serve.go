@@ -67,6 +67,7 @@ func (a *app) surfaces(exec *executor.Executor) (*mcp.Server, http.Handler, erro
 		MCP:     m.StreamableHTTP(), SSE: m.SSE(),
 		Ready: a.ready, Logger: a.log, ManifestSchema: docs.ManifestSchema,
 		CORSOrigins: a.cfg.corsOrigins, Connections: a.creds, ReturnTo: a.cfg.returnTo,
+		Delegations: a.dlg,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -150,8 +150,8 @@ func (db *DB) RenameConnection(ctx context.Context, id, label string, at time.Ti
 	return nil
 }
 
-// DeleteConnection removes connection id, its credentials and its lease,
-// or returns CodeNotFound.
+// DeleteConnection removes connection id, its credentials, its lease and
+// its grants, or returns CodeNotFound.
 func (db *DB) DeleteConnection(ctx context.Context, id string) error {
 	const op = "delete connection"
 	return db.inTx(ctx, op, func(tx pgx.Tx) error {
@@ -170,7 +170,7 @@ func (db *DB) DeleteConnection(ctx context.Context, id string) error {
 }
 
 // DeleteConnections removes the connections f selects, with their
-// credentials and leases, and the states and links it selects. It returns
+// credentials, leases and grants, and the states and links it selects. It returns
 // the connections removed, by id.
 func (db *DB) DeleteConnections(ctx context.Context, f credentials.Filter,
 ) ([]credentials.Connection, error) {

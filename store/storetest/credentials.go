@@ -47,6 +47,10 @@ func RunCredentials(t *testing.T, open func(t *testing.T) CredentialsStore) {
 		{"put state removes expired states", testExpiredStates},
 		{"connect link", testConnectLink},
 		{"credentials record no change", testCredentialsNoChange},
+		{"grants by owner or agent", testGrants},
+		{"grant conflicts and missing connection", testGrantConflicts},
+		{"delete grants", testDeleteGrants},
+		{"grants go with their connection", testGrantsCascade},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -478,6 +482,12 @@ func testCredentialsNoChange(t *testing.T, s CredentialsStore) {
 	require.NoError(t, err)
 	_, err = s.TakeConnectLink(ctx, hashOf("l"))
 	require.NoError(t, err)
+	require.NoError(t, s.CreateGrant(ctx, grant("g1", c, "agent:bot", 0)))
+	require.NoError(t, s.DeleteGrant(ctx, "g1"))
+	require.NoError(t, s.CreateGrant(ctx, grant("g2", c, "agent:bot", 0)))
+	_, err = s.DeleteGrantsTo(ctx, "agent:bot")
+	require.NoError(t, err)
+	require.NoError(t, s.CreateGrant(ctx, grant("g3", c, "agent:bot", 0)))
 	require.NoError(t, s.DeleteConnection(ctx, c.ID))
 	require.Equal(t, before, lastChangeOf(t, s))
 }
