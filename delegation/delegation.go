@@ -210,7 +210,7 @@ func (s *Service) Issue(ctx context.Context, r Request) (Issued, error) {
 			r.User, strings.Join(missing, ", "))
 		for _, k := range missing {
 			e.Errors = append(e.Errors, switchboard.FieldError{
-				Path: fmt.Sprintf("scope[%d]", slices.Index(scope, k)), Message: "not held by " + r.User.String()})
+				Path: fmt.Sprintf("scope[%d]", slices.Index(r.Scope, k)), Message: "not held by " + r.User.String()})
 		}
 		return Issued{}, e
 	}

@@ -16,6 +16,13 @@
 //	GET    /readyz                       {"status":"ok"}, or a 503 problem
 //	GET    /api/v1/manifest.schema.json  the JSON Schema of manifest.json
 //
+// Served when [Config] provides Delegations (see "Delegation" below):
+//
+//	POST   /oauth/token                             token exchange (RFC 8693)
+//	GET    /.well-known/oauth-authorization-server  its metadata (RFC 8414)
+//	GET    /.well-known/oauth-protected-resource    the API's and the MCP
+//	GET    /.well-known/oauth-protected-resource/mcp  endpoint's (RFC 9728)
+//
 // Pages a browser opens without a bearer token, served when [Config]
 // provides Connections (see "Connecting accounts" below):
 //
@@ -54,6 +61,12 @@
 //	POST   /roles/revoke             {principal, role}                      (R)
 //	GET    /roles/assignments        assignments; ?principal=               (R)
 //
+//	POST   /delegations              {agent, scope, ttl}: a delegation
+//	                                 token for agent acting for the calling
+//	                                 user, shown once
+//	GET    /delegations              those the caller issued or received
+//	DELETE /delegations/{jti}        revoke one (its user, its agent, or K)
+//
 //	GET    /permissions              the caller's own permissions
 //	GET    /permissions/available    the keys that can be granted now       (R)
 //	GET    /audit                    a page of audit entries, newest first; (A)
@@ -76,6 +89,9 @@
 //	DELETE /connections/{cid}           remove one: 204                 (C)
 //	POST   /connections/{cid}/refresh   renew its token now: the        (C)
 //	                                    connection
+//	POST   /auth/delegate               {agent, connectionId}: lend it  (C)
+//	                                    to an agent acting alone
+//	DELETE /auth/delegate/{grant}       take it back                    (C)
 //
 // (D) needs admin:integrations.deploy; (S*) admin:secrets.manage as well
 // when the manifest, or the config body, names a platformSecret property.
@@ -94,6 +110,19 @@
 //
 // Also with a bearer token: the streamable HTTP MCP transport at /mcp (any
 // method), and the legacy SSE transport at /sse and /message.
+//
+// # Delegation
+//
+// A delegation token authenticates its agent; the request's context then
+// carries the switchboard.Delegation, which narrows every permission check
+// to what the user, the agent and the scope all allow. A delegated request
+// is refused (forbidden) on the connection routes and cannot issue
+// delegations. A 401 carries WWW-Authenticate with the resource_metadata
+// URL of RFC 9728 (the MCP one under /mcp). The token endpoint answers
+// RFC 6749 errors: invalid_request (a missing or repeated parameter, a
+// refused subject_token or actor_token), invalid_scope (a key the user
+// does not hold), invalid_target (an audience or resource other than this
+// server) and unsupported_grant_type.
 //
 // # Who may see what
 //
