@@ -61,6 +61,9 @@ type Registry struct {
 	subsMu sync.Mutex
 	subs   map[chan struct{}]struct{}
 
+	// nudged wakes Run before its next tick; see [Registry.Nudge].
+	nudged chan struct{}
+
 	// parsed caches uploaded manifests by the hash of their bytes, so that
 	// listing the catalog does not parse each of them every time.
 	parsedMu sync.Mutex
@@ -93,6 +96,7 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 		compiled: map[[32]byte]*compiledManifest{},
 		subs:     map[chan struct{}]struct{}{},
 		parsed:   map[[32]byte]Entry{},
+		nudged:   make(chan struct{}, 1),
 	}
 	for _, e := range cfg.Builtin {
 		r.static[e.Manifest.AppID] = e
@@ -416,6 +420,7 @@ func (r *Registry) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-r.nudged:
 		}
 		err := r.refreshIfChanged(ctx)
 		switch {
@@ -428,6 +433,16 @@ func (r *Registry) Run(ctx context.Context) error {
 			failing = false
 			r.log.InfoContext(ctx, "change feed restored")
 		}
+	}
+}
+
+// Nudge makes Run read the change feed now rather than at its next tick:
+// a store that announces changes (PostgreSQL's LISTEN) calls it. It never
+// blocks; nudges that come while one is pending are one.
+func (r *Registry) Nudge() {
+	select {
+	case r.nudged <- struct{}{}:
+	default:
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
@@ -65,6 +66,10 @@ type app struct {
 	// changed, once every cache of this process has caught up.
 	changed *broadcast
 }
+
+// pgChangePoll is how often a PostgreSQL replica reads the change feed
+// unasked: LISTEN wakes it for every change, and after a reconnect.
+const pgChangePoll = 5 * time.Second
 
 const (
 	dbFile        = "switchboard.db"
@@ -210,8 +215,14 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	if err != nil {
 		return err
 	}
+	poll := a.cfg.changePoll
+	if poll == 0 && a.cfg.databaseURL != "" {
+		// LISTEN announces every change; polling is the safety net.
+		poll = pgChangePoll
+	}
 	a.registry, err = registry.New(ctx, registry.Config{Store: a.store, Secrets: v,
-		Builtin: builtin, Folders: folders, Logger: a.log, Auditor: a.audit,
+		PollInterval: poll,
+		Builtin:      builtin, Folders: folders, Logger: a.log, Auditor: a.audit,
 		// Purging an integration also deletes its users' connections.
 		Purge: func(ctx context.Context, appID string) error {
 			_, err := a.creds.Purge(ctx, appID)
@@ -347,12 +358,14 @@ func (a *app) close() {
 func (a *app) follow(ctx context.Context) {
 	changes, cancel := a.registry.Subscribe()
 	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = a.registry.Run(ctx)
-	}()
-	defer func() { <-done }()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { _ = a.registry.Run(ctx) })
+	if l, ok := a.store.(interface {
+		Listen(ctx context.Context, wake func())
+	}); ok {
+		wg.Go(func() { l.Listen(ctx, a.registry.Nudge) })
+	}
 	for {
 		select {
 		case <-ctx.Done():

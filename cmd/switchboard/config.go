@@ -29,11 +29,14 @@ type config struct {
 	logFormat           string
 	logLevel            string
 	dbMaxConns          int
-	jwtIssuers          []string
-	jwtAudience         string
-	jwtHS256Secret      string
-	jwtHS256Issuer      string
-	jwtRolesClaim       string
+	// changePoll is how often the change feed is read when nothing
+	// announces a change; 0 picks one for the store.
+	changePoll     time.Duration
+	jwtIssuers     []string
+	jwtAudience    string
+	jwtHS256Secret string
+	jwtHS256Issuer string
+	jwtRolesClaim  string
 	// auditChain names the audit chain the process writes; empty gives it
 	// a chain of its own (see audit.Config.Chain).
 	auditChain string
@@ -152,6 +155,14 @@ func storeFlags(fs *flag.FlagSet, e *env, cfg *config) func() error {
 	}
 	fs.IntVar(&cfg.dbMaxConns, "db-max-conns", maxConns,
 		"PostgreSQL pool size; 0 picks one from the CPU count (SWITCHBOARD_DB_MAX_CONNS)")
+	poll, err := envDuration(e, "SWITCHBOARD_CHANGE_POLL_INTERVAL")
+	if err != nil && envErr == nil {
+		envErr = err
+	}
+	fs.DurationVar(&cfg.changePoll, "change-poll-interval", poll,
+		"how often to read the change feed for changes made by other processes; 0 is 250ms "+
+			"on SQLite and 5s on PostgreSQL, where LISTEN announces them at once "+
+			"(SWITCHBOARD_CHANGE_POLL_INTERVAL)")
 	jwtFlags(fs, e, cfg)
 	if v := e.getenv("SWITCHBOARD_RETURN_TO"); v != "" {
 		cfg.returnTo = strings.Fields(v)
@@ -216,6 +227,9 @@ func (c *config) check(e *env) error {
 	case "debug", "info", "warn", "error":
 	default:
 		return usagef("--log-level: want debug, info, warn or error, not %q", c.logLevel)
+	}
+	if c.changePoll < 0 || (c.changePoll > 0 && c.changePoll < 10*time.Millisecond) {
+		return usagef("--change-poll-interval: want 0 or at least 10ms, not %s", c.changePoll)
 	}
 	if c.dbMaxConns < 0 || c.dbMaxConns > 1000 {
 		return usagef("--db-max-conns: want 0 to 1000, not %d", c.dbMaxConns)
