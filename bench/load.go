@@ -28,13 +28,14 @@ const (
 // arguments are the tool arguments of every call.
 var arguments = map[string]any{"channel": "C1", "text": "hello"}
 
-// target is an MCP server to load.
+// target is an MCP server to load: one process, or several replicas that
+// share the sessions round robin.
 type target struct {
-	Name string `json:"name"`
-	URL  string `json:"url"`
-	Tool string `json:"tool"`
-	Key  string `json:"-"` // bearer key
-	PID  int    `json:"-"` // the server's process, whose processor time is measured
+	Name string   `json:"name"`
+	URLs []string `json:"urls"` // MCP endpoints; session i goes to URLs[i%len(URLs)]
+	Tool string   `json:"tool"`
+	Key  string   `json:"-"` // bearer key
+	PIDs []int    `json:"-"` // the server's processes, whose processor time is measured
 }
 
 // sample is one measurement of one target at one concurrency.
@@ -46,8 +47,9 @@ type sample struct {
 	PerSec     float64       `json:"callsPerSec"`
 	P50        time.Duration `json:"p50Ns"`
 	P99        time.Duration `json:"p99Ns"`
-	// CPU is the processor time the server used per successful call, and
-	// LoadCPU that of this process; zero where /proc is missing.
+	// CPU is the processor time the server's processes used together per
+	// successful call, and LoadCPU that of this process; zero where /proc
+	// is missing.
 	CPU     time.Duration `json:"cpuPerCallNs"`
 	LoadCPU time.Duration `json:"loadCpuPerCallNs"`
 }
@@ -99,7 +101,7 @@ func measure(ctx context.Context, t target, n int, o options) (sample, error) {
 	start := time.Now().Add(o.warmup)
 	end := start.Add(o.duration)
 	results := make([]sessionResult, n)
-	meter := startMeter(start, t.PID, os.Getpid())
+	meter := startMeter(start, append(slices.Clone(t.PIDs), os.Getpid())...)
 	var wg sync.WaitGroup
 	for i, cs := range sessions {
 		wg.Go(func() { results[i] = loop(ctx, cs, t.Tool, start, end) })
@@ -111,8 +113,12 @@ func measure(ctx context.Context, t target, n int, o options) (sample, error) {
 	}
 	r := summarize(results, start)
 	if metered && r.Calls > 0 {
-		r.CPU = used[0] / time.Duration(r.Calls)
-		r.LoadCPU = used[1] / time.Duration(r.Calls)
+		var server time.Duration
+		for _, d := range used[:len(t.PIDs)] {
+			server += d
+		}
+		r.CPU = server / time.Duration(r.Calls)
+		r.LoadCPU = used[len(t.PIDs)] / time.Duration(r.Calls)
 	}
 	return r, nil
 }
@@ -183,29 +189,31 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func (b bearer) CloseIdleConnections() { b.base.CloseIdleConnections() }
 
-// connect opens one MCP session and checks the negotiated protocol version.
-func connect(ctx context.Context, client *http.Client, t target, protocol string) (
+// connect opens one MCP session to endpoint, one of t's, and checks the
+// negotiated protocol version.
+func connect(ctx context.Context, client *http.Client, t target, endpoint, protocol string) (
 	*mcpsdk.ClientSession, error) {
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 	c := mcpsdk.NewClient(&mcpsdk.Implementation{Name: "switchboard-bench", Version: "1"}, nil)
-	tr := &mcpsdk.StreamableClientTransport{Endpoint: t.URL, HTTPClient: client}
+	tr := &mcpsdk.StreamableClientTransport{Endpoint: endpoint, HTTPClient: client}
 	cs, err := c.Connect(ctx, tr, &mcpsdk.ClientSessionOptions{ProtocolVersion: protocol})
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	if got := cs.InitializeResult().ProtocolVersion; got != protocol {
 		_ = cs.Close()
-		return nil, fmt.Errorf("asked for protocol %s, %s negotiated %s", protocol, t.Name, got)
+		return nil, fmt.Errorf("asked for protocol %s, %s negotiated %s", protocol, endpoint, got)
 	}
 	return cs, nil
 }
 
+// connectAll opens n sessions, spread round robin over t's endpoints.
 func connectAll(ctx context.Context, client *http.Client, t target, n int, protocol string) (
 	[]*mcpsdk.ClientSession, error) {
 	var sessions []*mcpsdk.ClientSession
-	for range n {
-		cs, err := connect(ctx, client, t, protocol)
+	for i := range n {
+		cs, err := connect(ctx, client, t, t.URLs[i%len(t.URLs)], protocol)
 		if err != nil {
 			return sessions, err
 		}
@@ -214,12 +222,22 @@ func connectAll(ctx context.Context, client *http.Client, t target, n int, proto
 	return sessions, nil
 }
 
-// probe calls t's tool until a call succeeds: a freshly configured
-// Switchboard may take a moment to list its new tools.
+// probe calls t's tool through each of its endpoints until a call
+// succeeds: a freshly configured Switchboard, or a replica that learns of
+// the change from the database, may take a moment to list its new tools.
 func probe(ctx context.Context, t target, protocol string) error {
+	for _, endpoint := range t.URLs {
+		if err := probeOne(ctx, t, endpoint, protocol); err != nil {
+			return fmt.Errorf("%s: %w", endpoint, err)
+		}
+	}
+	return nil
+}
+
+func probeOne(ctx context.Context, t target, endpoint, protocol string) error {
 	client := newHTTPClient(t.Key, 1)
 	defer client.CloseIdleConnections()
-	cs, err := connect(ctx, client, t, protocol)
+	cs, err := connect(ctx, client, t, endpoint, protocol)
 	if err != nil {
 		return err
 	}

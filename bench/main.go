@@ -4,7 +4,9 @@
 // same MCP client over streamable HTTP.
 //
 // The upstream, the bare server and Switchboard each run in a process of
-// their own; this process only generates load and reports. Run it from the
+// their own; this process only generates load and reports. With
+// -database-url it measures instead one and two Switchboard replicas on a
+// PostgreSQL database. Run it from the
 // repository with `go run ./bench`; README.md says how to read the output.
 package main
 
@@ -35,6 +37,7 @@ type options struct {
 	rounds      int
 	protocol    string
 	switchboard string
+	databaseURL string
 	json        bool
 }
 
@@ -84,6 +87,9 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.protocol, "protocol", "2026-07-28", "MCP protocol version the client asks for")
 	fs.StringVar(&o.switchboard, "switchboard", "",
 		"switchboard binary to run (default: build ./cmd/switchboard)")
+	fs.StringVar(&o.databaseURL, "database-url", "",
+		"PostgreSQL URL (loopback): measure one and two Switchboard replicas on it "+
+			"instead of the bare server and Switchboard on SQLite")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
@@ -138,11 +144,13 @@ func (o options) check() error {
 		return errors.New("-protocol: want a protocol version such as 2025-11-25")
 	case o.role == "bare" && !strings.HasPrefix(o.upstream, "http://127.0.0.1:"):
 		return fmt.Errorf("-upstream: want a loopback URL, not %q", o.upstream)
+	case o.databaseURL != "":
+		return checkDatabaseURL(o.databaseURL)
 	}
 	return nil
 }
 
-// benchmark starts the upstream and both servers, measures them and prints
+// benchmark starts the upstream and the servers, measures them and prints
 // the report. It returns the exit code: 1 when a call or the setup failed.
 func benchmark(ctx context.Context, o options) int {
 	dir, err := os.MkdirTemp("", "switchboard-bench-")
@@ -150,9 +158,21 @@ func benchmark(ctx context.Context, o options) int {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 1
 	}
+	var db *schema
+	if o.databaseURL != "" {
+		if db, err = createSchema(ctx, o.databaseURL); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+	}
 	var procs group
-	rep, err := setupAndMeasure(ctx, o, dir, &procs)
+	rep, err := setupAndMeasure(ctx, o, dir, db, &procs)
 	procs.stopAll()
+	if db != nil {
+		if derr := db.drop(); derr != nil {
+			fmt.Fprintln(os.Stderr, "bench:", derr)
+		}
+	}
 	if (err != nil && ctx.Err() == nil) || (rep != nil && rep.Errors > 0) {
 		fmt.Fprintln(os.Stderr, "bench: logs kept in", dir)
 	} else {
@@ -172,26 +192,31 @@ func benchmark(ctx context.Context, o options) int {
 	return 0
 }
 
-func setupAndMeasure(ctx context.Context, o options, dir string, procs *group) (*report, error) {
+// setupAndMeasure starts the upstream and the servers to compare: the bare
+// server and Switchboard on SQLite, or, with db, Switchboard replicas on
+// it. It checks that every server answers the tool, then measures.
+func setupAndMeasure(ctx context.Context, o options, dir string, db *schema, procs *group) (
+	*report, error) {
 	_, upstream, err := procs.startSelf(ctx, dir, "upstream", "-role", "upstream")
 	if err != nil {
 		return nil, err
 	}
-	bare, bareURL, err := procs.startSelf(ctx, dir, "bare", "-role", "bare",
-		"-upstream", upstream)
+	bin, err := buildSwitchboard(ctx, dir, o.switchboard)
 	if err != nil {
 		return nil, err
 	}
-	sb, err := startSwitchboard(ctx, dir, o.switchboard, upstream, procs)
+	var targets []target
+	var servers []*switchboardServer
+	if db == nil {
+		targets, servers, err = startDefault(ctx, dir, bin, upstream, procs)
+	} else {
+		servers, err = startReplicas(ctx, dir, bin, upstream, db, procs)
+		if err == nil {
+			targets = replicaTargets(servers)
+		}
+	}
 	if err != nil {
 		return nil, err
-	}
-	targets := []target{
-		// The bare server ignores the key; sending one keeps both loads alike.
-		{Name: "bare", URL: bareURL + "/mcp", Tool: "send_message", Key: "ignored",
-			PID: bare.pid()},
-		{Name: "switchboard", URL: sb.url + "/mcp", Tool: "slack_send_message", Key: sb.key,
-			PID: sb.pid()},
 	}
 	for _, t := range targets {
 		if err := probe(ctx, t, o.protocol); err != nil {
@@ -199,9 +224,40 @@ func setupAndMeasure(ctx context.Context, o options, dir string, procs *group) (
 		}
 	}
 	rep := newReport(o)
+	if db != nil {
+		rep.Switchboard.Schema = db.name[0]
+	}
 	if err := measureRounds(ctx, o, targets, rep); err != nil {
 		return nil, err
 	}
-	rep.finish(sb)
+	rep.finish(servers...)
 	return rep, nil
+}
+
+// startDefault starts the bare server and Switchboard on a fresh SQLite
+// store with Slack deployed.
+func startDefault(ctx context.Context, dir, bin, upstream string, procs *group) (
+	[]target, []*switchboardServer, error) {
+	bare, bareURL, err := procs.startSelf(ctx, dir, "bare", "-role", "bare",
+		"-upstream", upstream)
+	if err != nil {
+		return nil, nil, err
+	}
+	sb, err := startSwitchboard(ctx, procs, bin, dir, "switchboard")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sb.readAdminKey(); err != nil {
+		return nil, nil, err
+	}
+	if err := sb.deploySlack(ctx, upstream); err != nil {
+		return nil, nil, err
+	}
+	return []target{
+		// The bare server ignores the key; sending one keeps both loads alike.
+		{Name: "bare", URLs: []string{bareURL + "/mcp"}, Tool: "send_message", Key: "ignored",
+			PIDs: []int{bare.pid()}},
+		{Name: "switchboard", URLs: []string{sb.url + "/mcp"}, Tool: "slack_send_message",
+			Key: sb.key, PIDs: []int{sb.pid()}},
+	}, []*switchboardServer{sb}, nil
 }

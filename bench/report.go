@@ -11,7 +11,9 @@ import (
 	"time"
 )
 
-// The goal Switchboard is held to, relative to the bare server.
+// The goal Switchboard on SQLite is held to, relative to the bare server.
+// Replicas have none: on a machine of two CPUs, which the load generator,
+// the upstream and PostgreSQL share with them, they cannot scale.
 const (
 	goalThroughput = 0.8 // at least this share of the bare calls per second
 	goalP99        = 1.5 // at most this multiple of the bare p99
@@ -31,13 +33,25 @@ type report struct {
 	Results     []*result       `json:"results"`
 	Ratios      []ratio         `json:"ratios"`
 	Errors      int             `json:"errors"`
+
+	comparisons []comparison
 }
 
-// switchboardInfo says how Switchboard ran.
+// switchboardInfo says how Switchboard ran. The log sizes are summed over
+// its processes.
 type switchboardInfo struct {
+	Store    string `json:"store"`            // SQLite or PostgreSQL
+	Schema   string `json:"schema,omitempty"` // PostgreSQL's, dropped at the end
 	Logging  string `json:"logging"`
 	LogBytes int64  `json:"logBytes"`
 	LogLines int    `json:"logLines"`
+}
+
+// comparison names a target to compare with a baseline at every
+// concurrency, and whether the goal applies.
+type comparison struct {
+	target, baseline string
+	goal             bool
 }
 
 // result is one target at one concurrency over every round: medians and
@@ -59,25 +73,37 @@ type result struct {
 	Runs           []sample `json:"runs"`
 }
 
-// ratio compares Switchboard with the bare server at one concurrency: the
-// ratios of the medians, and the throughput ratio within each round, whose
-// two runs were neighbours in time.
+// ratio compares a target with its baseline at one concurrency (Switchboard
+// with the bare server, or two replicas with one): the ratios of the
+// medians, and the throughput ratio within each round, whose two runs were
+// neighbours in time. GoalMet is absent where no goal applies.
 type ratio struct {
+	Target          string    `json:"target"`
+	Baseline        string    `json:"baseline"`
 	Sessions        int       `json:"sessions"`
 	Throughput      float64   `json:"throughput"`
 	P99             float64   `json:"p99"`
 	CPU             float64   `json:"cpuPerCall"`
-	GoalMet         bool      `json:"goalMet"`
+	GoalMet         *bool     `json:"goalMet,omitempty"`
 	RoundThroughput []float64 `json:"roundThroughput"`
 }
 
+// newReport starts the report of a run with o: of the bare server and
+// Switchboard on SQLite, or, with a database URL, of one and two replicas.
 func newReport(o options) *report {
-	return &report{
+	rep := &report{
 		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0),
 		NumCPU: runtime.NumCPU(), Command: os.Args, Protocol: o.protocol,
 		Warmup: o.warmup.String(), Duration: o.duration.String(), Rounds: o.rounds,
-		Switchboard: switchboardInfo{Logging: "text at level info (its default) to a file"},
+		Switchboard: switchboardInfo{Store: "SQLite",
+			Logging: "text at level info (its default) to a file"},
+		comparisons: []comparison{{target: "switchboard", baseline: "bare", goal: true}},
 	}
+	if o.databaseURL != "" {
+		rep.Switchboard.Store = "PostgreSQL"
+		rep.comparisons = []comparison{{target: twoReplicas, baseline: oneReplica}}
+	}
+	return rep
 }
 
 // add records one run.
@@ -98,19 +124,26 @@ func (rep *report) add(t target, sessions int, r sample) {
 	rep.Errors += r.Errors
 }
 
-// finish computes medians, spreads and ratios once every run is in.
-func (rep *report) finish(sb *switchboardServer) {
-	rep.Switchboard.LogBytes, rep.Switchboard.LogLines = sb.logSize()
+// finish computes medians, spreads and ratios once every run is in, and
+// adds up the logs of Switchboard's processes.
+func (rep *report) finish(servers ...*switchboardServer) {
+	for _, sb := range servers {
+		size, lines := sb.logSize()
+		rep.Switchboard.LogBytes += size
+		rep.Switchboard.LogLines += lines
+	}
 	for _, res := range rep.Results {
 		res.summarize()
 	}
-	for _, s := range rep.Results {
-		if s.Target != "switchboard" {
-			continue
-		}
-		for _, bare := range rep.Results {
-			if bare.Target == "bare" && bare.Sessions == s.Sessions {
-				rep.Ratios = append(rep.Ratios, compare(s, bare))
+	for _, c := range rep.comparisons {
+		for _, t := range rep.Results {
+			if t.Target != c.target {
+				continue
+			}
+			for _, base := range rep.Results {
+				if base.Target == c.baseline && base.Sessions == t.Sessions {
+					rep.Ratios = append(rep.Ratios, compare(t, base, c.goal))
+				}
 			}
 		}
 	}
@@ -132,21 +165,26 @@ func (res *result) summarize() {
 	res.LoadCPUUs, _, _ = stats(loadCPU)
 }
 
-func compare(sb, bare *result) ratio {
-	r := ratio{Sessions: sb.Sessions}
-	if bare.CallsPerSec > 0 {
-		r.Throughput = sb.CallsPerSec / bare.CallsPerSec
+// compare returns the ratio of t to base, judged against the goal when
+// goal is set.
+func compare(t, base *result, goal bool) ratio {
+	r := ratio{Target: t.Target, Baseline: base.Target, Sessions: t.Sessions}
+	if base.CallsPerSec > 0 {
+		r.Throughput = t.CallsPerSec / base.CallsPerSec
 	}
-	if bare.P99Ms > 0 {
-		r.P99 = sb.P99Ms / bare.P99Ms
+	if base.P99Ms > 0 {
+		r.P99 = t.P99Ms / base.P99Ms
 	}
-	if bare.CPUUs > 0 {
-		r.CPU = sb.CPUUs / bare.CPUUs
+	if base.CPUUs > 0 {
+		r.CPU = t.CPUUs / base.CPUUs
 	}
-	r.GoalMet = r.Throughput >= goalThroughput && r.P99 > 0 && r.P99 <= goalP99
-	for i := range min(len(sb.Runs), len(bare.Runs)) {
-		if b := bare.Runs[i].PerSec; b > 0 {
-			r.RoundThroughput = append(r.RoundThroughput, sb.Runs[i].PerSec/b)
+	if goal {
+		met := r.Throughput >= goalThroughput && r.P99 > 0 && r.P99 <= goalP99
+		r.GoalMet = &met
+	}
+	for i := range min(len(t.Runs), len(base.Runs)) {
+		if b := base.Runs[i].PerSec; b > 0 {
+			r.RoundThroughput = append(r.RoundThroughput, t.Runs[i].PerSec/b)
 		}
 	}
 	return r
@@ -212,8 +250,17 @@ func (rep *report) header(b *strings.Builder) {
 	fmt.Fprintf(b, "load: go-sdk client, streamable HTTP, protocol %s; warm-up %s, "+
 		"%s measured per run; median of %d round(s), spread min-max\n",
 		rep.Protocol, rep.Warmup, rep.Duration, rep.Rounds)
-	fmt.Fprintf(b, "switchboard: SQLite store, logging %s (%d lines, %d bytes)\n\n",
-		rep.Switchboard.Logging, rep.Switchboard.LogLines, rep.Switchboard.LogBytes)
+	store := rep.Switchboard.Store + " store"
+	if rep.Switchboard.Schema != "" {
+		store += " (schema " + rep.Switchboard.Schema + ", dropped at the end)"
+	}
+	fmt.Fprintf(b, "switchboard: %s, logging %s (%d lines, %d bytes)\n",
+		store, rep.Switchboard.Logging, rep.Switchboard.LogLines, rep.Switchboard.LogBytes)
+	if rep.Switchboard.Store == "PostgreSQL" {
+		fmt.Fprintf(b, "%s: one replica; %s: two, the sessions spread round robin "+
+			"(the second idles in %s runs)\n", oneReplica, twoReplicas, oneReplica)
+	}
+	b.WriteString("\n")
 }
 
 func (rep *report) ratioLine(b *strings.Builder, sessions int) {
@@ -221,13 +268,16 @@ func (rep *report) ratioLine(b *strings.Builder, sessions int) {
 		if r.Sessions != sessions {
 			continue
 		}
-		verdict := "met"
-		if !r.GoalMet {
-			verdict = "NOT met"
+		fmt.Fprintf(b, "  %s/%s: throughput %.2fx, p99 %.2fx", r.Target, r.Baseline,
+			r.Throughput, r.P99)
+		if r.GoalMet != nil {
+			verdict := "met"
+			if !*r.GoalMet {
+				verdict = "NOT met"
+			}
+			fmt.Fprintf(b, " (goal: >= %.1fx, <= %.1fx): %s", goalThroughput, goalP99, verdict)
 		}
-		fmt.Fprintf(b, "  switchboard/bare: throughput %.2fx, p99 %.2fx "+
-			"(goal: >= %.1fx, <= %.1fx): %s\n", r.Throughput, r.P99,
-			goalThroughput, goalP99, verdict)
+		b.WriteString("\n")
 		b.WriteString("  throughput ratio within each round:")
 		for _, x := range r.RoundThroughput {
 			fmt.Fprintf(b, " %.2fx", x)
@@ -238,7 +288,8 @@ func (rep *report) ratioLine(b *strings.Builder, sessions int) {
 
 func (rep *report) footer(b *strings.Builder) {
 	b.WriteString("cpu/call: processor time (user+system, from /proc) the server used " +
-		"per call;\nload cpu: the same for this load generator, on the same CPUs\n")
+		"per call,\nsummed over its processes; " +
+		"load cpu: the same for this load generator, on the same CPUs\n")
 	if rep.Errors == 0 {
 		b.WriteString("every call succeeded\n")
 		return

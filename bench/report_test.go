@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestReport(t *testing.T) {
 			wantLines: []string{"throughput 0.90x, p99 1.20x", ": met",
 				"within each round: 0.90x", "every call succeeded"}},
 		{name: "goal missed", sbPerSec: 500,
-			wantLines: []string{"throughput 0.50x", "NOT met"}},
+			wantLines: []string{"throughput 0.50x", "NOT met", "switchboard: SQLite store"}},
 		{name: "errors", sbPerSec: 900, sbErrors: 3,
 			wantLines: []string{"RUN HAS ERRORS: 3 calls failed", "switchboard, 4 sessions: boom"}},
 	}
@@ -90,6 +91,78 @@ func TestReport(t *testing.T) {
 				require.Contains(t, out.String(), want)
 			}
 			require.Equal(t, tt.sbErrors, rep.Errors)
+		})
+	}
+}
+
+func TestReportReplicas(t *testing.T) {
+	t.Parallel()
+	rep := newReport(options{protocol: "2025-11-25", rounds: 2,
+		databaseURL: "postgres://postgres@127.0.0.1:5432/test"})
+	rep.Switchboard.Schema = "bench_x"
+	for _, perSec := range []float64{1000, 800} {
+		rep.add(target{Name: oneReplica}, 16, sample{PerSec: perSec, P99: 10 * time.Millisecond,
+			CPU: 400 * time.Microsecond})
+	}
+	for _, perSec := range []float64{1200, 1000} {
+		rep.add(target{Name: twoReplicas}, 16, sample{PerSec: perSec, P99: 8 * time.Millisecond,
+			CPU: 500 * time.Microsecond})
+	}
+	dir := t.TempDir()
+	logs := []*switchboardServer{{logPath: dir + "/1.log"}, {logPath: dir + "/2.log"}}
+	require.NoError(t, os.WriteFile(logs[0].logPath, []byte("a\nb\n"), 0o600))
+	require.NoError(t, os.WriteFile(logs[1].logPath, []byte("c\n"), 0o600))
+	rep.finish(logs...)
+
+	require.Len(t, rep.Ratios, 1)
+	r := rep.Ratios[0]
+	require.Equal(t, []string{twoReplicas, oneReplica}, []string{r.Target, r.Baseline})
+	require.InDelta(t, 1100.0/900, r.Throughput, 1e-9)
+	require.InDelta(t, 0.8, r.P99, 1e-9)
+	require.InDelta(t, 1.25, r.CPU, 1e-9)
+	require.Nil(t, r.GoalMet, "replicas have no goal")
+	require.Equal(t, 3, rep.Switchboard.LogLines, "summed over the replicas")
+
+	var out strings.Builder
+	require.NoError(t, rep.print(&out, false))
+	for _, want := range []string{
+		"PostgreSQL store (schema bench_x, dropped at the end)",
+		"2-replicas/1-replica: throughput 1.22x, p99 0.80x\n",
+		"within each round: 1.20x 1.25x; server cpu/call 1.25x",
+	} {
+		require.Contains(t, out.String(), want)
+	}
+	require.NotContains(t, out.String(), "goal")
+
+	var js strings.Builder
+	require.NoError(t, rep.print(&js, true))
+	require.NotContains(t, js.String(), "goalMet")
+}
+
+func TestCheckDatabaseURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url     string
+		wantErr string
+	}{
+		{url: "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"},
+		{url: "postgresql://u@[::1]/db"},
+		{url: "postgres://u@localhost/db"},
+		{url: "host=127.0.0.1 dbname=test", wantErr: "want a postgres:// URL"},
+		{url: "postgres://u@db.example.com/test", wantErr: `not "db.example.com"`},
+		{url: "postgres://u@10.0.0.1/test", wantErr: "want a loopback host"},
+		{url: "postgres://u@127.0.0.1/test?search_path=x", wantErr: "leave out search_path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			t.Parallel()
+			err := checkDatabaseURL(tt.url)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, "-database-url: ")
+			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}
 }

@@ -25,47 +25,55 @@ type switchboardServer struct {
 	*proc
 	url     string
 	key     string // the admin key, from <data>/admin.token
+	dataDir string // its SWITCHBOARD_DATA
 	logPath string
 	client  *http.Client // for REST: no proxy, loopback only
 }
 
-// startSwitchboard builds Switchboard unless bin names a binary, serves it
-// on a fresh store in dir with its default (info) logging going to a file,
-// and deploys Slack configured to reach upstream.
-func startSwitchboard(ctx context.Context, dir, bin, upstream string, g *group) (
+// startSwitchboard serves bin as name, with its data directory and its
+// default (info) logging, to a file, in dir. env adds to its environment,
+// e.g. the store of a replica. It returns once Switchboard is healthy.
+func startSwitchboard(ctx context.Context, g *group, bin, dir, name string, env ...string) (
 	*switchboardServer, error) {
-	if bin == "" {
-		bin = filepath.Join(dir, "switchboard")
-		if err := build(ctx, bin); err != nil {
-			return nil, err
-		}
-	}
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	data := filepath.Join(dir, "data")
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--allow-private-network")
-	cmd.Env = []string{"SWITCHBOARD_DATA=" + data, "HOME=" + dir}
-	for _, name := range passEnv {
-		if v, ok := os.LookupEnv(name); ok {
-			cmd.Env = append(cmd.Env, name+"="+v)
+	s := &switchboardServer{url: "http://" + addr, dataDir: filepath.Join(dir, name+"-data"),
+		logPath: filepath.Join(dir, name+".log"),
+		client:  &http.Client{Transport: &http.Transport{Proxy: nil}}}
+	cmd.Env = append([]string{"SWITCHBOARD_DATA=" + s.dataDir, "HOME=" + dir}, env...)
+	for _, v := range passEnv {
+		if val, ok := os.LookupEnv(v); ok {
+			cmd.Env = append(cmd.Env, v+"="+val)
 		}
 	}
-	s := &switchboardServer{url: "http://" + addr, logPath: filepath.Join(dir, "switchboard.log"),
-		client: &http.Client{Transport: &http.Transport{Proxy: nil}}}
-	if s.proc, err = g.start("switchboard", cmd, s.logPath); err != nil {
+	if s.proc, err = g.start(name, cmd, s.logPath); err != nil {
 		return nil, err
 	}
-	if err := s.waitHealthy(ctx); err != nil {
-		return nil, err
-	}
-	key, err := os.ReadFile(filepath.Join(data, "admin.token"))
+	return s, s.waitHealthy(ctx)
+}
+
+// readAdminKey reads the administrator's key that Switchboard wrote to its
+// data directory when it created the store.
+func (s *switchboardServer) readAdminKey() error {
+	key, err := os.ReadFile(filepath.Join(s.dataDir, "admin.token"))
 	if err != nil {
-		return nil, fmt.Errorf("read admin key: %w", err)
+		return fmt.Errorf("read admin key of %s: %w", s.name, err)
 	}
 	s.key = strings.TrimSpace(string(key))
-	return s, s.deploySlack(ctx, upstream)
+	return nil
+}
+
+// buildSwitchboard builds Switchboard into dir unless bin names a binary,
+// and returns the binary to run.
+func buildSwitchboard(ctx context.Context, dir, bin string) (string, error) {
+	if bin != "" {
+		return bin, nil
+	}
+	bin = filepath.Join(dir, "switchboard")
+	return bin, build(ctx, bin)
 }
 
 func build(ctx context.Context, out string) error {
@@ -83,7 +91,7 @@ func (s *switchboardServer) waitHealthy(ctx context.Context) error {
 	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
 		if s.exited() {
-			return fmt.Errorf("switchboard exited at start; see %s", s.logPath)
+			return fmt.Errorf("%s exited at start; see %s", s.name, s.logPath)
 		}
 		if s.request(ctx, http.MethodGet, "/healthz", "") == nil {
 			return nil
@@ -94,7 +102,7 @@ func (s *switchboardServer) waitHealthy(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("switchboard not healthy within %s; see %s", startTimeout, s.logPath)
+	return fmt.Errorf("%s not healthy within %s; see %s", s.name, startTimeout, s.logPath)
 }
 
 // deploySlack deploys Slack from the built-in catalog and points it at
