@@ -76,7 +76,11 @@ func (s *Service) loadKeys(ctx context.Context) ([]Key, error) {
 }
 
 // verifyingKey returns key id. An id not seen yet makes it read the keys
-// again, at most once per second: another process may have made it.
+// again: another process may have made it. The keys are read at most once
+// per second; a request that comes sooner after the last read waits for the
+// next one rather than being refused, so that a token signed by a key made
+// elsewhere a moment ago is honored. A read that began after the request
+// came settles it: the key of a token that exists was stored before.
 func (s *Service) verifyingKey(ctx context.Context, id string) (Key, error) {
 	if k, ok := (*s.keys.Load())[id]; ok {
 		return k, nil
@@ -84,21 +88,53 @@ func (s *Service) verifyingKey(ctx context.Context, id string) (Key, error) {
 	if id == "" {
 		return Key{}, refused("the delegation token names no signing key (kid)")
 	}
+	unknown := refused("the delegation token is signed by an unknown key (kid)")
+	asked := s.now()
+	// Twice at most: once after waiting for the next read, if need be.
+	for range 2 {
+		k, wait, err := s.reload(ctx, id, asked)
+		switch {
+		case err != nil:
+			return Key{}, err
+		case k.ID != "":
+			return k, nil
+		case wait <= 0:
+			return Key{}, unknown
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return Key{}, ctx.Err()
+		case <-t.C:
+		}
+	}
+	return Key{}, unknown
+}
+
+// reload looks key id up, reading the keys again unless they were read less
+// than a second ago. It returns the key when found; otherwise how long to
+// wait for the next read, or zero when a read that began at or after asked
+// did not find it.
+func (s *Service) reload(ctx context.Context, id string, asked time.Time,
+) (Key, time.Duration, error) {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	if k, ok := (*s.keys.Load())[id]; ok {
-		return k, nil
+		return k, 0, nil
 	}
-	if now := s.now(); now.Sub(s.lastLoad) >= reloadEvery {
-		s.lastLoad = now
-		if _, err := s.loadKeys(ctx); err != nil {
-			return Key{}, err
-		}
-		if k, ok := (*s.keys.Load())[id]; ok {
-			return k, nil
-		}
+	if !s.lastLoad.Before(asked) {
+		return Key{}, 0, nil
 	}
-	return Key{}, refused("the delegation token is signed by an unknown key (kid)")
+	now := s.now()
+	if wait := s.lastLoad.Add(reloadEvery).Sub(now); wait > 0 {
+		return Key{}, wait, nil
+	}
+	s.lastLoad = now
+	if _, err := s.loadKeys(ctx); err != nil {
+		return Key{}, 0, err
+	}
+	return (*s.keys.Load())[id], 0, nil
 }
 
 // RotateKey makes a new signing key, which signs every token from now on.

@@ -145,9 +145,10 @@ func (s *Service) checkClaims(c claims) error {
 	case errors.Is(err, jwt.ErrIssuedInTheFuture):
 		return refused("the delegation is issued in the future (iat)")
 	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return refused("the delegation was issued by another server (iss)")
+		return refused("the delegation was issued by another server (iss), not by " + s.issuer +
+			" (every process of one installation needs the same --public-url)")
 	case errors.Is(err, jwt.ErrInvalidAudience):
-		return refused("the delegation is not meant for this server (aud)")
+		return refused("the delegation is not meant for this server (aud), " + s.audience)
 	}
 	return refused("the delegation token's claims are not valid")
 }
