@@ -38,6 +38,14 @@ const (
 	EventConnectionCreate        Event = "connection.create"         // detail: connection, principal, renewed
 	EventConnectionDelete        Event = "connection.delete"         // detail: connection, principal
 	EventConnectionRefreshFailed Event = "connection.refresh_failed" // detail: connection, principal, dead
+	// Webhooks: a delivery taken in (or refused, with the reason), a
+	// listener URL replaced, subscriptions made and removed, and a
+	// delivery sent again.
+	EventWebhookReceive     Event = "webhook.receive"     // detail: event, delivery, duplicate, reason
+	EventWebhookRotate      Event = "webhook.rotate"      // detail: none
+	EventSubscriptionCreate Event = "subscription.create" // detail: subscription
+	EventSubscriptionDelete Event = "subscription.delete" // detail: subscription
+	EventRedeliver          Event = "delivery.redeliver"  // detail: subscription, delivery
 )
 
 // maxDetail is how many details an entry may have.
@@ -49,6 +57,8 @@ var events = map[Event]bool{
 	EventRoleUpdate: true, EventRoleDelete: true, EventRoleAssign: true, EventRoleRevoke: true,
 	EventOffboard: true, EventDenied: true, EventConnectionCreate: true,
 	EventConnectionDelete: true, EventConnectionRefreshFailed: true,
+	EventWebhookReceive: true, EventWebhookRotate: true, EventSubscriptionCreate: true,
+	EventSubscriptionDelete: true, EventRedeliver: true,
 }
 
 // Surface is where a request came from.
@@ -61,10 +71,14 @@ const (
 	SurfaceMCP    Surface = "mcp"
 	SurfaceCLI    Surface = "cli"
 	SurfaceSystem Surface = "system"
+	// SurfaceWebhook is a service delivering a webhook: no principal, the
+	// listener's token and the signature are its proof.
+	SurfaceWebhook Surface = "webhook"
 )
 
 var surfaces = map[Surface]bool{
 	SurfaceREST: true, SurfaceMCP: true, SurfaceCLI: true, SurfaceSystem: true,
+	SurfaceWebhook: true,
 }
 
 // Outcome is how a recorded request ended.
