@@ -87,7 +87,7 @@ func TestDeliveryIDs(t *testing.T) {
 	}
 	post(`{"kind":"push","meta":{"delivery":"abc"}}`)
 	post(`{"kind":"push","meta":{"delivery":"abc"},"retry":1}`) // same id: a duplicate
-	post(`{"kind":"issues"}`)                                  // no id: the body's digest
+	post(`{"kind":"issues"}`)                                   // no id: the body's digest
 	post(`{"kind":"issues"}`)
 	evs, err := f.svc.Events(t.Context(), "svc", 0, 10)
 	require.NoError(t, err)
