@@ -201,6 +201,12 @@ type Config struct {
 	// URL without query or fragment. Empty refuses every returnTo.
 	ReturnTo []string
 
+	// Webhooks serves listener URLs (POST /api/v1/hooks/{token}, public),
+	// /integrations/{id}/webhooks, /integrations/{id}/events,
+	// /events/stream and /subscriptions, and puts the listener URL in
+	// deploy answers. Nil leaves those paths unrouted.
+	Webhooks Webhooks
+
 	// MCP is the streamable HTTP transport, mounted at /mcp. SSE is the
 	// legacy SSE transport, mounted at /sse and /message. Both run behind
 	// authentication and the body limit, and read the caller with
@@ -248,6 +254,7 @@ type Server struct {
 	origins []string
 	conns   Connections
 	returns []string
+	hooks   Webhooks
 
 	mux     *chi.Mux
 	handler http.Handler
@@ -275,7 +282,7 @@ func New(cfg Config) (*Server, error) {
 		roles: cfg.Roles, keys: cfg.Keys, audit: cfg.Audit, auditor: cfg.Auditor,
 		mcp: cfg.MCP, sse: cfg.SSE, ready: cfg.Ready, log: cfg.Logger,
 		maxBody: cfg.MaxBodyBytes, schema: cfg.ManifestSchema, origins: cfg.CORSOrigins,
-		conns: cfg.Connections, returns: slices.Clone(cfg.ReturnTo),
+		conns: cfg.Connections, returns: slices.Clone(cfg.ReturnTo), hooks: cfg.Webhooks,
 	}
 	s.handler = s.routes()
 	return s, nil
