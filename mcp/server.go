@@ -49,7 +49,9 @@ type Config struct {
 	// Caller returns who makes a request. The default reads the principal
 	// the HTTP layer authenticated (identity.FromContext); stdio sets one
 	// that checks SWITCHBOARD_TOKEN on every request.
-	Caller  func(ctx context.Context) (switchboard.Principal, error)
+	Caller func(ctx context.Context) (switchboard.Principal, error)
+	// Events serves the list_events tool; nil leaves it out.
+	Events  Events
 	Logger  *slog.Logger
 	Version string
 }
@@ -60,6 +62,7 @@ type Server struct {
 	exec   Executor
 	policy Policy
 	caller func(ctx context.Context) (switchboard.Principal, error)
+	events Events
 	log    *slog.Logger
 	mcp    *mcpserver.MCPServer
 
@@ -87,7 +90,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Version = "dev"
 	}
 	s := &Server{reg: cfg.Registry, exec: cfg.Executor, policy: cfg.Policy,
-		caller: cfg.Caller, log: cfg.Logger}
+		caller: cfg.Caller, events: cfg.Events, log: cfg.Logger}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterListTools(s.filterTools)
 	s.mcp = mcpserver.NewMCPServer("switchboard", cfg.Version,
