@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/rbac"
+	"github.com/switchboard-dev/switchboard/registry"
 	"github.com/switchboard-dev/switchboard/webhook"
 )
 
@@ -51,6 +52,19 @@ type listedEvent struct {
 	DeliveryID string          `json:"delivery_id"`
 	ReceivedAt time.Time       `json:"received_at"`
 	Payload    json.RawMessage `json:"payload"`
+}
+
+// mayListEvents reports whether caller may read the events of some
+// installed integration, and so sees list_events.
+func (s *Server) mayListEvents(ctx context.Context, caller switchboard.Principal,
+	snap *registry.Snapshot) bool {
+	for _, in := range snap.Integrations() {
+		if len(in.Manifest.Webhooks) > 0 &&
+			(s.policy == nil || s.policy.Allowed(ctx, caller, rbac.EventsKey(in.ID()))) {
+			return true
+		}
+	}
+	return false
 }
 
 // listEvents answers a page of events to a caller holding

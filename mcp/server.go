@@ -191,6 +191,12 @@ func (s *Server) filterTools(ctx context.Context, _ any, _ *mcpgo.ListToolsReque
 	snap := s.reg.Snapshot()
 	kept := res.Tools[:0]
 	for _, t := range res.Tools {
+		if t.Name == toolListEvents {
+			if err == nil && s.mayListEvents(ctx, caller, snap) {
+				kept = append(kept, t)
+			}
+			continue
+		}
 		act := snap.Tool(t.Name)
 		if act == nil || err == nil && s.allowed(ctx, caller, act) {
 			kept = append(kept, t)

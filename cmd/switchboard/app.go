@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard-dev/switchboard/store/postgres"
 	"github.com/switchboard-dev/switchboard/store/sqlite"
 	"github.com/switchboard-dev/switchboard/vault"
+	"github.com/switchboard-dev/switchboard/webhook"
 )
 
 // store is what every command needs of a database, whichever runs.
@@ -34,6 +35,7 @@ type store interface {
 	rbac.Store
 	audit.Store
 	credentials.Store
+	webhook.Store
 	Ping(ctx context.Context) error
 	MigrationsCurrent(ctx context.Context) (bool, error)
 	Close() error
@@ -57,6 +59,7 @@ type app struct {
 	auth     *identity.Authenticator
 	backend  *backend.HTTP
 	creds    *credentials.Manager
+	hooks    *webhook.Service
 	exec     *executor.Executor
 	// changed tells the MCP server that the installed set or the roles
 	// changed, once every cache of this process has caught up.
@@ -209,10 +212,13 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	}
 	a.registry, err = registry.New(ctx, registry.Config{Store: a.store, Secrets: v,
 		Builtin: builtin, Folders: folders, Logger: a.log, Auditor: a.audit,
-		// Purging an integration also deletes its users' connections.
+		// Purging an integration also deletes its users' connections and
+		// its listener, events and subscriptions.
 		Purge: func(ctx context.Context, appID string) error {
-			_, err := a.creds.Purge(ctx, appID)
-			return err
+			if _, err := a.creds.Purge(ctx, appID); err != nil {
+				return err
+			}
+			return a.hooks.Purge(ctx, appID)
 		}})
 	if err != nil {
 		return err
@@ -234,6 +240,14 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	a.creds, err = credentials.New(credentials.Config{Store: a.store, Vault: v, Secrets: v,
 		HTTPClient: a.backend.Client(), PublicURL: a.cfg.publicURL, ReturnTo: a.cfg.returnTo,
 		Logger: a.log, Auditor: a.audit})
+	if err != nil {
+		return err
+	}
+	// Outbound deliveries share the backend's client, and so its address
+	// policy.
+	a.hooks, err = webhook.New(webhook.Config{Store: a.store, Vault: v, Secrets: v,
+		Installed: a.registry, PublicURL: a.cfg.publicURL, Client: a.backend.Client(),
+		Auditor: a.audit, Logger: a.log})
 	if err != nil {
 		return err
 	}
