@@ -205,6 +205,10 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 // read its events: not_found when it is not deployed or declares no
 // webhooks, forbidden naming integration:{id}:events otherwise.
 func (s *Server) eventsOf(r *http.Request, appID string) (*registry.Integration, error) {
+	if appID == "" {
+		return nil, invalidRequest("query parameter integration is required: the id of an " +
+			"integration that declares webhooks")
+	}
 	in := s.reg.Snapshot().Integration(appID)
 	if in == nil || len(in.Manifest.Webhooks) == 0 {
 		return nil, switchboard.Errorf(switchboard.CodeNotFound,

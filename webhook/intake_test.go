@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -228,4 +229,33 @@ func TestUnknownTokenIsNotFound(t *testing.T) {
 	f := newFixture(t, backends[0].open(t), options{manifest: hookManifest("github", ""), secret: "gh"})
 	_, err := f.svc.Target(t.Context(), "sbh_"+strings.Repeat("A", 43))
 	require.Equal(t, switchboard.CodeNotFound, switchboard.ErrorCode(err))
+}
+
+func TestConcurrentProvisionAgrees(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, b.open(t), options{manifest: hookManifest("github", ""), secret: "gh"})
+			const n = 8
+			urls := make([]string, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					var l webhook.Listener
+					l, _, errs[i] = f.svc.Provision(t.Context(), f.in)
+					urls[i] = l.URL
+				})
+			}
+			wg.Wait()
+			for i, u := range urls {
+				require.NoError(t, errs[i])
+				require.Equal(t, urls[0], u)
+			}
+			again, err := f.svc.Listener(t.Context(), f.in)
+			require.NoError(t, err)
+			require.Equal(t, urls[0], again.URL)
+		})
+	}
 }

@@ -168,7 +168,11 @@ func (s *Service) Provision(ctx context.Context, in *registry.Integration) (List
 	if switchboard.ErrorCode(err) != switchboard.CodeNotFound {
 		return l, err == nil, err
 	}
-	l, err = s.setToken(ctx, in)
+	l, err = s.setToken(ctx, in, false)
+	if switchboard.ErrorCode(err) == switchboard.CodeConflict {
+		// Another request provisioned it meanwhile: theirs stands.
+		l, err = s.Listener(ctx, in)
+	}
 	return l, err == nil, err
 }
 
@@ -196,7 +200,7 @@ func (s *Service) Rotate(ctx context.Context, in *registry.Integration) (Listene
 		return Listener{}, switchboard.Errorf(switchboard.CodeNotFound,
 			"integration %q declares no webhooks", in.ID())
 	}
-	l, err := s.setToken(ctx, in)
+	l, err := s.setToken(ctx, in, true)
 	if err != nil {
 		return Listener{}, err
 	}
@@ -205,7 +209,10 @@ func (s *Service) Rotate(ctx context.Context, in *registry.Integration) (Listene
 		Outcome: audit.OutcomeOK})
 }
 
-func (s *Service) setToken(ctx context.Context, in *registry.Integration) (Listener, error) {
+// setToken gives in a new token; without replace, only when it has none
+// (CodeConflict otherwise).
+func (s *Service) setToken(ctx context.Context, in *registry.Integration, replace bool,
+) (Listener, error) {
 	b := make([]byte, 32)
 	if _, err := io.ReadFull(s.rand, b); err != nil {
 		return Listener{}, fmt.Errorf("listener token: %w", err)
@@ -216,7 +223,8 @@ func (s *Service) setToken(ctx context.Context, in *registry.Integration) (Liste
 		return Listener{}, fmt.Errorf("seal listener token: %w", err)
 	}
 	hash := sha256.Sum256([]byte(token))
-	if err := s.store.PutListener(ctx, in.ID(), hash[:], sealed, s.clock.Now()); err != nil {
+	err = s.store.PutListener(ctx, in.ID(), hash[:], sealed, s.clock.Now(), replace)
+	if err != nil {
 		return Listener{}, err
 	}
 	return s.listener(in, token), nil

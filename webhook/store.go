@@ -17,8 +17,11 @@ import (
 // any other error is a fault of the database.
 type Store interface {
 	// PutListener sets appID's listener: the SHA-256 of its token and the
-	// token sealed, replacing any earlier one in one transaction.
-	PutListener(ctx context.Context, appID string, hash, sealed []byte, at time.Time) error
+	// token sealed, in one transaction. With replace it replaces any
+	// earlier one; without, an existing one is kept and CodeConflict
+	// returned.
+	PutListener(ctx context.Context, appID string, hash, sealed []byte, at time.Time,
+		replace bool) error
 	// Listener returns appID's sealed token, or CodeNotFound.
 	Listener(ctx context.Context, appID string) ([]byte, error)
 	// ListenerApp returns the app id whose token has the SHA-256 hash, or

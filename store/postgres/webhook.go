@@ -9,20 +9,32 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/webhook"
 )
 
 var _ webhook.Store = (*DB)(nil)
 
 // PutListener sets appID's listener hash and sealed token in one
-// transaction, replacing any earlier one.
-func (db *DB) PutListener(ctx context.Context, appID string, hash, sealed []byte, at time.Time) error {
+// transaction, replacing any earlier one with replace, or else returning
+// CodeConflict when there is one.
+func (db *DB) PutListener(ctx context.Context, appID string, hash, sealed []byte, at time.Time,
+	replace bool) error {
 	const op = "put webhook listener"
+	q := qCreateListener
+	if replace {
+		q = qPutListener
+	}
 	return db.inTx(ctx, op, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, qPutListener, appID, hash, utc(at)); err != nil {
+		tag, err := tx.Exec(ctx, q, appID, hash, utc(at))
+		if err != nil {
 			return translate(err, op, "webhook listener of "+appID)
 		}
-		_, err := tx.Exec(ctx, qPutSealed, webhook.ScopeListener, appID, blob(sealed))
+		if tag.RowsAffected() == 0 {
+			return switchboard.Errorf(switchboard.CodeConflict,
+				"webhook listener of %s exists already", appID)
+		}
+		_, err = tx.Exec(ctx, qPutSealed, webhook.ScopeListener, appID, blob(sealed))
 		return translate(err, op, "webhook listener of "+appID)
 	})
 }

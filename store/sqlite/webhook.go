@@ -8,20 +8,31 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/webhook"
 )
 
 var _ webhook.Store = (*DB)(nil)
 
 // PutListener sets appID's listener hash and sealed token in one
-// transaction, replacing any earlier one.
-func (db *DB) PutListener(ctx context.Context, appID string, hash, sealed []byte, at time.Time) error {
+// transaction, replacing any earlier one with replace, or else returning
+// CodeConflict when there is one.
+func (db *DB) PutListener(ctx context.Context, appID string, hash, sealed []byte, at time.Time,
+	replace bool) error {
 	const op = "put webhook listener"
+	q := qCreateListener
+	if replace {
+		q = qPutListener
+	}
 	return db.inTx(ctx, op, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, qPutListener, appID, hash, micros(at)); err != nil {
+		res, err := tx.ExecContext(ctx, q, appID, hash, micros(at))
+		if err != nil {
 			return translate(err, op, "webhook listener of "+appID)
 		}
-		_, err := tx.ExecContext(ctx, qPutSealed, webhook.ScopeListener, appID, blob(sealed))
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return conflictOr(err, op, "webhook listener of "+appID)
+		}
+		_, err = tx.ExecContext(ctx, qPutSealed, webhook.ScopeListener, appID, blob(sealed))
 		return translate(err, op, "webhook listener of "+appID)
 	})
 }
@@ -325,6 +336,14 @@ func (db *DB) PurgeWebhooks(ctx context.Context, appID string) error {
 		}
 		return nil
 	})
+}
+
+// conflictOr is err wrapped with op, or conflict for what when err is nil.
+func conflictOr(err error, op, what string) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return switchboard.Errorf(switchboard.CodeConflict, "%s exists already", what)
 }
 
 // notFoundOr is err wrapped with op, or not_found for what when err is nil.

@@ -13,6 +13,9 @@ ON CONFLICT (scope, name) DO UPDATE SET sealed = excluded.sealed`
 SELECT s.sealed FROM webhook_listeners l
 JOIN secrets s ON s.scope = 'webhook' AND s.name = l.app_id
 WHERE l.app_id = ?`
+	qCreateListener = `
+INSERT INTO webhook_listeners (app_id, hash, created_at) VALUES (?, ?, ?)
+ON CONFLICT (app_id) DO NOTHING`
 	qListenerApp = `SELECT app_id FROM webhook_listeners WHERE hash = ?`
 
 	eventCols    = `id, app_id, name, delivery_id, payload, received_at, duplicates`

@@ -87,8 +87,13 @@ func testListener(t *testing.T, s WebhookStore) {
 	_, err = s.ListenerApp(ctx, []byte("nope"))
 	requireCode(t, err, switchboard.CodeNotFound)
 
-	require.NoError(t, s.PutListener(ctx, "slack", []byte("hash-1"), []byte("sealed-1"), t0))
-	require.NoError(t, s.PutListener(ctx, "stripe", []byte("hash-2"), []byte("sealed-2"), t0))
+	require.NoError(t, s.PutListener(ctx, "slack", []byte("hash-1"), []byte("sealed-1"), t0, false))
+	require.NoError(t, s.PutListener(ctx, "stripe", []byte("hash-2"), []byte("sealed-2"), t0, false))
+	// Without replace, an existing listener stays.
+	err = s.PutListener(ctx, "slack", []byte("hash-x"), []byte("sealed-x"), t0, false)
+	requireCode(t, err, switchboard.CodeConflict)
+	_, err = s.ListenerApp(ctx, []byte("hash-x"))
+	requireCode(t, err, switchboard.CodeNotFound)
 	sealed, err := s.Listener(ctx, "slack")
 	require.NoError(t, err)
 	require.Equal(t, []byte("sealed-1"), sealed)
@@ -100,7 +105,7 @@ func testListener(t *testing.T, s WebhookStore) {
 	require.Equal(t, []byte("sealed-1"), inVault)
 
 	// Rotation replaces hash and token at once; the old hash leads nowhere.
-	require.NoError(t, s.PutListener(ctx, "slack", []byte("hash-3"), []byte("sealed-3"), t0))
+	require.NoError(t, s.PutListener(ctx, "slack", []byte("hash-3"), []byte("sealed-3"), t0, true))
 	_, err = s.ListenerApp(ctx, []byte("hash-1"))
 	requireCode(t, err, switchboard.CodeNotFound)
 	app, err = s.ListenerApp(ctx, []byte("hash-3"))
@@ -313,7 +318,7 @@ func testUpdateDelivery(t *testing.T, s WebhookStore) {
 func testPurgeWebhooks(t *testing.T, s WebhookStore) {
 	ctx := t.Context()
 	for _, app := range []string{"github", "stripe"} {
-		require.NoError(t, s.PutListener(ctx, app, []byte("hash-"+app), []byte("sealed"), t0))
+		require.NoError(t, s.PutListener(ctx, app, []byte("hash-"+app), []byte("sealed"), t0, false))
 		require.NoError(t, s.CreateSubscription(ctx, subscription("sub_"+app, app), []byte("s")))
 		_, _, err := s.PutEvent(ctx, hookEvent(app, "push", "d0"))
 		require.NoError(t, err)
@@ -350,7 +355,7 @@ func testWebhooksNoChange(t *testing.T, s WebhookStore) {
 	ctx := t.Context()
 	before, err := s.LastChange(ctx)
 	require.NoError(t, err)
-	require.NoError(t, s.PutListener(ctx, "github", []byte("h"), []byte("s"), t0))
+	require.NoError(t, s.PutListener(ctx, "github", []byte("h"), []byte("s"), t0, false))
 	require.NoError(t, s.CreateSubscription(ctx, subscription("sub_1", "github"), nil))
 	_, _, err = s.PutEvent(ctx, hookEvent("github", "push", "d0"))
 	require.NoError(t, err)
