@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,6 +202,22 @@ func webhooksEndToEnd(t *testing.T, in *instance) {
 	status, body = s.api("GET", "/api/v1/subscriptions?integration=github", "")
 	require.Equal(t, 200, status, "%s", body)
 	require.JSONEq(t, `{"subscriptions":[]}`, string(body))
+
+	// The signing secret, the token and the subscription's secret stay out
+	// of the logs and, on the embedded store, of the database files.
+	token := strings.TrimPrefix(url, s.url+"/api/v1/hooks/")
+	for _, secret := range []string{githubHookSecret, token, sub.Secret} {
+		require.NotContains(t, in.logs.String(), secret)
+		files, err := os.ReadDir(in.data)
+		require.NoError(t, err)
+		for _, f := range files {
+			if strings.HasPrefix(f.Name(), "switchboard.db") {
+				b, err := os.ReadFile(filepath.Join(in.data, f.Name()))
+				require.NoError(t, err)
+				require.NotContains(t, string(b), secret, f.Name())
+			}
+		}
+	}
 }
 
 // streamFrom reads the event stream from Last-Event-ID after and expects
