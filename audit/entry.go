@@ -47,6 +47,15 @@ const (
 	EventDelegationIssue  Event = "delegation.issue"  // detail: delegation, user, agent, scope, ttl, via
 	EventDelegationRevoke Event = "delegation.revoke" // detail: delegation, user, agent, count
 	EventDelegationKey    Event = "delegation.key"    // detail: key
+
+	// Webhooks: a delivery taken in (or refused, with the reason), a
+	// listener URL replaced, subscriptions made and removed, and a
+	// delivery sent again.
+	EventWebhookReceive     Event = "webhook.receive"     // detail: event, delivery, duplicate, reason
+	EventWebhookRotate      Event = "webhook.rotate"      // detail: none
+	EventSubscriptionCreate Event = "subscription.create" // detail: subscription
+	EventSubscriptionDelete Event = "subscription.delete" // detail: subscription
+	EventRedeliver          Event = "delivery.redeliver"  // detail: subscription, delivery
 )
 
 // maxDetail is how many details an entry may have.
@@ -60,6 +69,8 @@ var events = map[Event]bool{
 	EventConnectionDelete: true, EventConnectionRefreshFailed: true,
 	EventConnectionLend: true, EventConnectionUnlend: true, EventDelegationIssue: true,
 	EventDelegationRevoke: true, EventDelegationKey: true,
+	EventWebhookReceive: true, EventWebhookRotate: true, EventSubscriptionCreate: true,
+	EventSubscriptionDelete: true, EventRedeliver: true,
 }
 
 // Surface is where a request came from.
@@ -72,10 +83,14 @@ const (
 	SurfaceMCP    Surface = "mcp"
 	SurfaceCLI    Surface = "cli"
 	SurfaceSystem Surface = "system"
+	// SurfaceWebhook is a service delivering a webhook: no principal, the
+	// listener's token and the signature are its proof.
+	SurfaceWebhook Surface = "webhook"
 )
 
 var surfaces = map[Surface]bool{
 	SurfaceREST: true, SurfaceMCP: true, SurfaceCLI: true, SurfaceSystem: true,
+	SurfaceWebhook: true,
 }
 
 // Outcome is how a recorded request ended.

@@ -118,7 +118,8 @@ type deployed struct {
 	ID      string   `json:"id"`
 	Version string   `json:"version"`
 	Tools   []string `json:"tools"`
-	// TODO(webhook): set once deploy provisions listener URLs.
+	// WebhookURL is the listener of an integration that declares
+	// webhooks: the URL to give the service.
 	WebhookURL string `json:"webhookUrl,omitempty"`
 }
 
@@ -151,6 +152,15 @@ func (s *Server) deploy(w http.ResponseWriter, r *http.Request) error {
 		Tools: make([]string, 0, len(in.Actions))}
 	for _, a := range in.Actions {
 		out.Tools = append(out.Tools, a.Tool)
+	}
+	if s.hooks != nil {
+		l, ok, err := s.hooks.Provision(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		if ok {
+			out.WebhookURL = l.URL
+		}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -31,6 +31,15 @@
 //	GET    /api/v1/connect/{token}             follow a connect link; the
 //	POST   /api/v1/connect/{token}             token is the proof
 //
+// Webhook deliveries from services, served when [Config] provides
+// Webhooks; the listener's token is the proof, and the signature of the
+// integration's scheme is checked before anything is stored:
+//
+//	POST   /api/v1/hooks/{token}               200 once the event is stored
+//	                                           (or was already), 401 with
+//	                                           no detail when refused, 413
+//	                                           past the integration's cap
+//
 // With "Authorization: Bearer <token>", under /api/v1; the letters name
 // the permission a route needs, listed below:
 //
@@ -73,6 +82,25 @@
 //	                                 ?actor= &integration= &action= &outcome=
 //	                                 &since= &until= &before= &limit=
 //
+// Webhooks, served when [Config] provides Webhooks:
+//
+//	GET    /integrations/{id}/webhooks         {url, events, scheme}     (M)
+//	POST   /integrations/{id}/webhooks/rotate  a new url; the old one    (M)
+//	                                           stops at once
+//	GET    /integrations/{id}/events           {events, next}; ?after=   (E)
+//	                                           &limit= (1 to 1000)
+//	GET    /events/stream?integration={id}     server-sent events from   (E)
+//	                                           Last-Event-ID on
+//	POST   /subscriptions                      {integration, events,     (E)
+//	                                           url}: 201 with its secret,
+//	                                           shown once
+//	GET    /subscriptions                      {subscriptions}; ?integration=
+//	GET    /subscriptions/{sid}                one subscription          (E)
+//	DELETE /subscriptions/{sid}                remove it: 204            (E)
+//	GET    /subscriptions/{sid}/deliveries     its latest deliveries     (E)
+//	POST   /subscriptions/{sid}/deliveries/{did}/redeliver
+//	                                           send one again now: 202   (E)
+//
 // The caller's own connections, under /integrations/{id}:
 //
 //	GET    /auth                        {connected, connectionCount,    (C)
@@ -95,7 +123,9 @@
 //
 // (D) needs admin:integrations.deploy; (S*) admin:secrets.manage as well
 // when the manifest, or the config body, names a platformSecret property.
-// (M) needs integration:{id}:manage or admin:integrations.configure. (K)
+// (M) needs integration:{id}:manage or admin:integrations.configure. (E)
+// needs integration:{id}:events of the subscription's integration; a
+// subscription listing shows only those. (K)
 // needs admin:keys.manage, (R) admin:rbac.manage, (A) admin:audit.read. A
 // caller lacking one is answered a forbidden problem naming it, before
 // anything changes. Action calls are authorized by the executor, per

@@ -98,7 +98,7 @@ func TestAvailablePermissions(t *testing.T) {
 		keys = append(keys, perm["key"].(string))
 	}
 	want := append(rbac.AdminKeys(),
-		"integration:slack:send_message", "integration:slack:manage",
+		"integration:slack:send_message", "integration:slack:manage", "integration:slack:events",
 		"integration:notes:list", "integration:notes:add", "integration:notes:manage")
 	require.Equal(t, want, keys)
 }

@@ -39,7 +39,13 @@ func (s *Server) routes() http.Handler {
 			s.integrationRoutes(r)
 			s.connectionRoutes(r)
 			s.accessRoutes(r)
+			if s.hooks != nil {
+				s.webhookRoutes(r)
+			}
 		})
+		if s.hooks != nil {
+			r.Group(s.hookRoutes)
+		}
 		if s.conns != nil {
 			r.Group(s.browserRoutes)
 		}

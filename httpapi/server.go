@@ -213,6 +213,12 @@ type Config struct {
 	// URL without query or fragment. Empty refuses every returnTo.
 	ReturnTo []string
 
+	// Webhooks serves listener URLs (POST /api/v1/hooks/{token}, public),
+	// /integrations/{id}/webhooks, /integrations/{id}/events,
+	// /events/stream and /subscriptions, and puts the listener URL in
+	// deploy answers. Nil leaves those paths unrouted.
+	Webhooks Webhooks
+
 	// MCP is the streamable HTTP transport, mounted at /mcp. SSE is the
 	// legacy SSE transport, mounted at /sse and /message. Both run behind
 	// authentication and the body limit, and read the caller with
@@ -261,6 +267,7 @@ type Server struct {
 	conns   Connections
 	returns []string
 	dlg     Delegations
+	hooks   Webhooks
 
 	mux     *chi.Mux
 	handler http.Handler
@@ -289,6 +296,7 @@ func New(cfg Config) (*Server, error) {
 		mcp: cfg.MCP, sse: cfg.SSE, ready: cfg.Ready, log: cfg.Logger,
 		maxBody: cfg.MaxBodyBytes, schema: cfg.ManifestSchema, origins: cfg.CORSOrigins,
 		conns: cfg.Connections, returns: slices.Clone(cfg.ReturnTo), dlg: cfg.Delegations,
+		hooks: cfg.Webhooks,
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -51,7 +51,9 @@ type Config struct {
 	// a delegation). The default reads the caller the HTTP layer
 	// authenticated; stdio sets one that checks SWITCHBOARD_TOKEN on every
 	// request.
-	Caller  func(ctx context.Context) (context.Context, switchboard.Principal, error)
+	Caller func(ctx context.Context) (context.Context, switchboard.Principal, error)
+	// Events serves the list_events tool; nil leaves it out.
+	Events  Events
 	Logger  *slog.Logger
 	Version string
 }
@@ -62,6 +64,7 @@ type Server struct {
 	exec   Executor
 	policy Policy
 	caller func(ctx context.Context) (context.Context, switchboard.Principal, error)
+	events Events
 	log    *slog.Logger
 	mcp    *mcpserver.MCPServer
 
@@ -89,7 +92,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Version = "dev"
 	}
 	s := &Server{reg: cfg.Registry, exec: cfg.Executor, policy: cfg.Policy,
-		caller: cfg.Caller, log: cfg.Logger}
+		caller: cfg.Caller, events: cfg.Events, log: cfg.Logger}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterListTools(s.filterTools)
 	s.mcp = mcpserver.NewMCPServer("switchboard", cfg.Version,
@@ -190,6 +193,12 @@ func (s *Server) filterTools(ctx context.Context, _ any, _ *mcpgo.ListToolsReque
 	snap := s.reg.Snapshot()
 	kept := res.Tools[:0]
 	for _, t := range res.Tools {
+		if t.Name == toolListEvents {
+			if err == nil && s.mayListEvents(ctx, caller, snap) {
+				kept = append(kept, t)
+			}
+			continue
+		}
 		act := snap.Tool(t.Name)
 		if act == nil || err == nil && s.allowed(ctx, caller, act) {
 			kept = append(kept, t)

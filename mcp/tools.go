@@ -92,6 +92,9 @@ func (s *Server) tools(snap *registry.Snapshot) []mcpserver.ServerTool {
 		{Tool: listIntegrationsTool(), Handler: s.listIntegrations},
 		{Tool: callIntegrationTool(), Handler: s.callIntegration},
 	}
+	if s.events != nil {
+		out = append(out, mcpserver.ServerTool{Tool: listEventsTool(), Handler: s.listEvents})
+	}
 	for _, in := range snap.Integrations() {
 		for _, act := range in.Actions {
 			out = append(out, mcpserver.ServerTool{Tool: actionTool(act), Handler: s.callTool})

@@ -27,6 +27,7 @@ func TestBuiltinToolsGolden(t *testing.T) {
 	}{
 		{toolListIntegrations, listIntegrationsTool()},
 		{toolCallIntegration, callIntegrationTool()},
+		{toolListEvents, listEventsTool()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

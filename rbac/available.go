@@ -15,7 +15,8 @@ type Permission struct {
 
 // Available returns the keys that can be granted now: the administration
 // keys, then, for each integration of snap in deployment order, the key of
-// each of its actions and its manage key. A nil snap has no integrations.
+// each of its actions, its manage key and, when it declares webhooks, its
+// events key. A nil snap has no integrations.
 // Patterns ("integration:slack:*", "*") are not listed; any key may also be
 // granted through them.
 func Available(snap *registry.Snapshot) []Permission {
@@ -49,6 +50,12 @@ func Available(snap *registry.Snapshot) []Permission {
 			Key:         ManageKey(in.ID()),
 			Description: fmt.Sprintf("Manage %s: configure it and others' connections", name),
 		})
+		if len(in.Manifest.Webhooks) > 0 {
+			out = append(out, Permission{
+				Key:         EventsKey(in.ID()),
+				Description: fmt.Sprintf("Read %s's webhook events and subscribe to them", name),
+			})
+		}
 	}
 	return out
 }

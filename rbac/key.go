@@ -52,6 +52,12 @@ func ManageKey(appID string) string {
 	return "integration:" + appID + ":manage"
 }
 
+// EventsKey returns the key that allows reading the webhook events of
+// integration appID and subscribing to them: "integration:{appID}:events".
+func EventsKey(appID string) string {
+	return "integration:" + appID + ":events"
+}
+
 // ValidKey returns nil when key is a well-formed permission key or pattern,
 // and otherwise an error that names the problem. A key is "*", or at least
 // two segments separated by ':', each of a-z, 0-9, '_', '.' and '-'; the

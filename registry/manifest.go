@@ -37,13 +37,14 @@ type Manifest struct {
 
 	// Actions are the operations agents and applications can call.
 	Actions []ActionSpec `json:"actions" jsonschema:"required"`
-	// Webhooks are the events the service sends. They are listed; intake is
-	// not served yet.
+	// Webhooks are the events the service sends. Deploying an integration
+	// that declares any provisions a listener URL for them.
 	Webhooks []Webhook `json:"webhooks,omitempty"`
 
-	// WebhookVerification declares how the service signs its webhooks. It is
-	// kept as given; webhook intake is not served yet.
-	WebhookVerification json.RawMessage `json:"webhookVerification,omitempty" jsonschema:"type=object"`
+	// WebhookVerification declares how the service signs its webhooks and
+	// where a delivery names its event and its id. Without it, deliveries
+	// are accepted unsigned.
+	WebhookVerification *WebhookVerification `json:"webhookVerification,omitempty"`
 
 	// Backend runs the actions that have no request block in a worker
 	// process. It is parsed and kept; worker processes are not served yet.
@@ -350,6 +351,63 @@ func (w *Webhook) UnmarshalJSON(b []byte) error {
 	}
 	*w = Webhook(p)
 	return nil
+}
+
+// The signature schemes of webhookVerification.
+const (
+	// SchemeSlack is Slack's v0 signature: X-Slack-Signature over
+	// "v0:{X-Slack-Request-Timestamp}:{body}".
+	SchemeSlack = "slack"
+	// SchemeStripe is Stripe's Stripe-Signature header: t= and v1= over
+	// "{t}.{body}".
+	SchemeStripe = "stripe"
+	// SchemeGitHub is GitHub's X-Hub-Signature-256 over the body.
+	SchemeGitHub = "github"
+	// SchemeTwilio is Twilio's X-Twilio-Signature: HMAC-SHA1 over the
+	// listener's public URL and the sorted form parameters.
+	SchemeTwilio = "twilio"
+	// SchemeStandard is Standard Webhooks: webhook-id, webhook-timestamp
+	// and webhook-signature.
+	SchemeStandard = "standard-webhooks"
+	// SchemeHMACSHA256 is an HMAC-SHA256 of the body in a header the
+	// manifest names, after an optional prefix.
+	SchemeHMACSHA256 = "hmac-sha256"
+)
+
+// Schemes lists the signature schemes webhookVerification accepts.
+func Schemes() []string {
+	return []string{SchemeSlack, SchemeStripe, SchemeGitHub, SchemeTwilio,
+		SchemeStandard, SchemeHMACSHA256}
+}
+
+// WebhookVerification is the webhookVerification block: how a delivery
+// proves it comes from the service, and how to read its event name and id.
+// It names a config property, never a secret.
+type WebhookVerification struct {
+	// Scheme is one of [Schemes].
+	Scheme string `json:"scheme" jsonschema:"required,enum=slack,enum=stripe,enum=github,enum=twilio,enum=standard-webhooks,enum=hmac-sha256"`
+	// Secret names the platformSecret config property that holds the
+	// signing secret.
+	Secret string `json:"secret" jsonschema:"required"`
+	// EventPath is the dotted path of the event name in the payload, such
+	// as "event.type"; each scheme has a default (see the webhook package).
+	EventPath string `json:"eventPath,omitempty"`
+	// IDPath is the dotted path of the delivery id in the payload, for
+	// services whose scheme does not carry one.
+	IDPath string `json:"idPath,omitempty"`
+	// Header names the signature header of the hmac-sha256 scheme.
+	Header string `json:"header,omitempty"`
+	// Prefix comes before the signature in Header, as in "sha256=".
+	Prefix string `json:"prefix,omitempty"`
+	// Encoding is how the hmac-sha256 signature is written: hex (the
+	// default) or base64.
+	Encoding string `json:"encoding,omitempty" jsonschema:"enum=hex,enum=base64"`
+	// Tolerance is how far a signed timestamp may be from now, either way;
+	// five minutes when absent, at most an hour.
+	Tolerance Duration `json:"tolerance,omitempty"`
+	// MaxBodyBytes bounds a delivery's body; 1 MiB when absent, at most
+	// 16 MiB.
+	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
 }
 
 // Backend is a worker process that implements actions in code.

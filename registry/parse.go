@@ -121,13 +121,10 @@ func (p *parser) manifest(raw []byte) *Manifest {
 			m.Actions = p.actions(key, v)
 		case "webhooks":
 			m.Webhooks = p.webhooks(key, v)
-			if len(m.Webhooks) > 0 {
-				p.warn(key, "kept and listed; webhook intake is not served by this version")
-			}
 		case "webhookVerification":
 			if _, ok := p.object(key, v); ok {
-				m.WebhookVerification = v
-				p.warn(key, "kept; webhook intake is not served by this version")
+				m.WebhookVerification = &WebhookVerification{}
+				p.strict(key, v, m.WebhookVerification)
 			}
 		case "backend":
 			m.Backend = &Backend{}
@@ -144,8 +141,16 @@ func (p *parser) manifest(raw []byte) *Manifest {
 			}
 		}
 	}
+	if len(m.Webhooks) > 0 && m.WebhookVerification == nil {
+		p.warn("webhooks", unsignedWarning)
+	}
 	return m
 }
+
+// unsignedWarning is the warning of a manifest that declares webhooks
+// without saying how they are signed.
+const unsignedWarning = "deliveries will be accepted unsigned; " +
+	"declare webhookVerification so that each one is verified"
 
 // object decodes raw as a JSON object, reporting a syntax error with its
 // line and column.

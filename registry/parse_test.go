@@ -23,7 +23,7 @@ func TestParseDocumentationManifest(t *testing.T) {
 	t.Parallel()
 	m, warnings, err := Parse([]byte(docManifest))
 	require.NoError(t, err)
-	require.Equal(t, []string{"webhooks: kept and listed; webhook intake is not served by this version"}, warnings)
+	require.Equal(t, []string{"webhooks: " + unsignedWarning}, warnings)
 	require.Equal(t, "slack", m.AppID)
 	require.Len(t, m.Actions, 1)
 	require.Nil(t, m.Actions[0].Request)

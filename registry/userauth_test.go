@@ -58,8 +58,7 @@ func TestParseUserAuth(t *testing.T) {
 		{name: "no userAuth",
 			raw:   docManifest,
 			model: AuthPlatform, credentials: CredentialsPlatform,
-			warnings: []string{"webhooks: kept and listed; " +
-				"webhook intake is not served by this version"}},
+			warnings: []string{"webhooks: " + unsignedWarning}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

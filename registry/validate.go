@@ -31,6 +31,10 @@ const (
 	// maxRefreshMargin bounds userAuth.refreshMargin: a token refreshed
 	// earlier than that is mostly wasted.
 	maxRefreshMargin = time.Hour
+	// maxTolerance bounds webhookVerification.tolerance; maxHookBody its
+	// maxBodyBytes.
+	maxTolerance = time.Hour
+	maxHookBody  = 16 << 20
 )
 
 // ReservedAppIDs are path segments of the REST API that an app id would
@@ -50,6 +54,7 @@ func validate(m *Manifest) []Problem {
 	v := &validator{m: m}
 	v.identity()
 	v.webhooks()
+	v.webhookVerification()
 	v.userAuth()
 	seen := map[string]int{}
 	for i := range m.Actions {
@@ -187,6 +192,79 @@ func (v *validator) webhooks() {
 			v.fail(path+".method", "%q is not an HTTP method", w.Method)
 		}
 	}
+}
+
+// webhookVerification checks the webhookVerification block: a known
+// scheme, a secret that is a platformSecret property, paths that are dotted
+// names, and the header and prefix only where the scheme reads them.
+func (v *validator) webhookVerification() {
+	wv := v.m.WebhookVerification
+	if wv == nil {
+		return
+	}
+	const path = "webhookVerification"
+	if len(v.m.Webhooks) == 0 {
+		v.fail(path, "declares how webhooks are signed, but webhooks lists none")
+	}
+	switch {
+	case wv.Scheme == "":
+		v.fail(path+".scheme", "required: one of %s", strings.Join(Schemes(), ", "))
+	case !slices.Contains(Schemes(), wv.Scheme):
+		v.fail(path+".scheme", "must be one of %s, not %q", strings.Join(Schemes(), ", "), wv.Scheme)
+	}
+	v.hookSecret(path+".secret", wv.Secret)
+	for _, f := range [][2]string{{".eventPath", wv.EventPath}, {".idPath", wv.IDPath}} {
+		if f[1] != "" && !tokenPathPattern.MatchString(f[1]) {
+			v.fail(path+f[0], "%q must be a dotted path such as \"event.type\"", f[1])
+		}
+	}
+	v.hookHeader(path, wv)
+	if d := time.Duration(wv.Tolerance); d < 0 || d > maxTolerance {
+		v.fail(path+".tolerance", "must be between 0 and 1h")
+	}
+	if wv.MaxBodyBytes < 0 || wv.MaxBodyBytes > maxHookBody {
+		v.fail(path+".maxBodyBytes", "must be between 0 and %d", maxHookBody)
+	}
+}
+
+// hookSecret checks that name is a platformSecret property of the config.
+func (v *validator) hookSecret(path, name string) {
+	if name == "" {
+		v.fail(path, "required: the name of the platformSecret config property "+
+			"that holds the signing secret")
+		return
+	}
+	p, ok := v.m.ConfigSchema.Property(name)
+	switch {
+	case !ok:
+		v.fail(path, "names %q, which is not a property of configSchema", name)
+	case p.PlatformSecret == "":
+		v.fail(path, "names %q, a plain config property: a signing secret belongs in "+
+			"the vault, in a property with platformSecret", name)
+	}
+}
+
+// hookHeader checks header, prefix and encoding: required (the header) and
+// allowed only with the hmac-sha256 scheme.
+func (v *validator) hookHeader(path string, wv *WebhookVerification) {
+	if wv.Scheme != SchemeHMACSHA256 {
+		for _, f := range [][2]string{{".header", wv.Header}, {".prefix", wv.Prefix},
+			{".encoding", wv.Encoding}} {
+			if f[1] != "" {
+				v.fail(path+f[0], "only the hmac-sha256 scheme takes it; %s fixes its own",
+					wv.Scheme)
+			}
+		}
+		return
+	}
+	switch {
+	case wv.Header == "":
+		v.fail(path+".header", "required with hmac-sha256: the header that carries "+
+			"the signature, as in \"X-Signature\"")
+	case !validHeaderName(wv.Header):
+		v.fail(path+".header", "%q is not an HTTP header name", wv.Header)
+	}
+	v.enum(path+".encoding", wv.Encoding, "hex", "base64")
 }
 
 func (v *validator) action(path string, a *ActionSpec) {

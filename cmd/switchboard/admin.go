@@ -112,6 +112,11 @@ func cmdDeploy(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "not configured yet: switchboard config set %s %s\n",
 			id, strings.Join(in.Missing, " "))
 	}
+	if l, ok, err := a.hooks.Provision(ctx, in); err != nil {
+		return err
+	} else if ok {
+		fmt.Fprintf(e.stdout, "webhook URL (give it to the service; keep it private): %s\n", l.URL)
+	}
 	return nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/switchboard-dev/switchboard/store/postgres"
 	"github.com/switchboard-dev/switchboard/store/sqlite"
 	"github.com/switchboard-dev/switchboard/vault"
+	"github.com/switchboard-dev/switchboard/webhook"
 )
 
 // store is what every command needs of a database, whichever runs.
@@ -37,6 +38,7 @@ type store interface {
 	audit.Store
 	credentials.Store
 	delegation.Store
+	webhook.Store
 	Ping(ctx context.Context) error
 	MigrationsCurrent(ctx context.Context) (bool, error)
 	Close() error
@@ -61,6 +63,7 @@ type app struct {
 	backend  *backend.HTTP
 	creds    *credentials.Manager
 	dlg      *delegation.Service
+	hooks    *webhook.Service
 	exec     *executor.Executor
 	// changed tells the MCP server that the installed set or the roles
 	// changed, once every cache of this process has caught up.
@@ -223,10 +226,13 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	a.registry, err = registry.New(ctx, registry.Config{Store: a.store, Secrets: v,
 		PollInterval: poll,
 		Builtin:      builtin, Folders: folders, Logger: a.log, Auditor: a.audit,
-		// Purging an integration also deletes its users' connections.
+		// Purging an integration also deletes its users' connections and
+		// its listener, events and subscriptions.
 		Purge: func(ctx context.Context, appID string) error {
-			_, err := a.creds.Purge(ctx, appID)
-			return err
+			if _, err := a.creds.Purge(ctx, appID); err != nil {
+				return err
+			}
+			return a.hooks.Purge(ctx, appID)
 		}})
 	if err != nil {
 		return err
@@ -253,6 +259,14 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	a.creds, err = credentials.New(credentials.Config{Store: a.store, Vault: v, Secrets: v,
 		HTTPClient: a.backend.Client(), PublicURL: a.cfg.publicURL, ReturnTo: a.cfg.returnTo,
 		Logger: a.log, Auditor: a.audit})
+	if err != nil {
+		return err
+	}
+	// Outbound deliveries share the backend's client, and so its address
+	// policy.
+	a.hooks, err = webhook.New(webhook.Config{Store: a.store, Vault: v, Secrets: v,
+		Installed: a.registry, PublicURL: a.cfg.publicURL, Client: a.backend.Client(),
+		Auditor: a.audit, Logger: a.log})
 	if err != nil {
 		return err
 	}

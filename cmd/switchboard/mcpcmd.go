@@ -42,7 +42,7 @@ func cmdMCP(ctx context.Context, e *env, args []string) error {
 	}
 	m, err := mcp.New(mcp.Config{
 		Registry: installed{a.registry, a.changed}, Executor: a.exec, Policy: a.rbac,
-		Logger: log, Version: version(),
+		Logger: log, Version: version(), Events: a.hooks,
 		// The token is checked on every request, so revoking it takes
 		// effect at once.
 		Caller: func(ctx context.Context) (context.Context, switchboard.Principal, error) {

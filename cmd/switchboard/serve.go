@@ -56,7 +56,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 // MCP over HTTP, both on exec.
 func (a *app) surfaces(exec *executor.Executor) (*mcp.Server, http.Handler, error) {
 	m, err := mcp.New(mcp.Config{Registry: installed{a.registry, a.changed},
-		Executor: exec, Policy: a.rbac, Logger: a.log, Version: version()})
+		Executor: exec, Policy: a.rbac, Logger: a.log, Version: version(), Events: a.hooks})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -68,6 +68,7 @@ func (a *app) surfaces(exec *executor.Executor) (*mcp.Server, http.Handler, erro
 		Ready: a.ready, Logger: a.log, ManifestSchema: docs.ManifestSchema,
 		CORSOrigins: a.cfg.corsOrigins, Connections: a.creds, ReturnTo: a.cfg.returnTo,
 		Delegations: a.dlg,
+		Webhooks:    a.hooks,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -95,6 +96,7 @@ func (a *app) serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.follow(bg) })
 	wg.Go(func() { m.Run(bg) })
+	wg.Go(func() { a.hooks.Run(bg) })
 	defer func() { stopBG(); wg.Wait() }()
 
 	served := make(chan error, 1)
@@ -111,6 +113,7 @@ func (a *app) serve(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	m.CloseStreams(sctx)
+	a.hooks.Shutdown()
 	if err := srv.Shutdown(sctx); err != nil {
 		a.log.Warn("drain timed out; closing connections", slog.Any(logkey.Err, err))
 		_ = srv.Close()
