@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -71,6 +72,8 @@ type Server struct {
 	syncMu     sync.Mutex
 	digest     [32]byte
 	generation uint64
+	// synced is the change feed position of the snapshot last synced.
+	synced atomic.Int64
 
 	http     *mcpserver.StreamableHTTPServer
 	sse      *mcpserver.SSEServer
@@ -94,6 +97,15 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{reg: cfg.Registry, exec: cfg.Executor, policy: cfg.Policy,
 		caller: cfg.Caller, events: cfg.Events, log: cfg.Logger}
 	hooks := &mcpserver.Hooks{}
+	// A request made right after a change this process made (a deploy
+	// over REST) must not find the old tool set: it syncs first when the
+	// installed set moved since the last sync.
+	hooks.AddBeforeListTools(func(ctx context.Context, _ any, _ *mcpgo.ListToolsRequest) {
+		s.catchUp(ctx)
+	})
+	hooks.AddBeforeCallTool(func(ctx context.Context, _ any, _ *mcpgo.CallToolRequest) {
+		s.catchUp(ctx)
+	})
 	hooks.AddAfterListTools(s.filterTools)
 	s.mcp = mcpserver.NewMCPServer("switchboard", cfg.Version,
 		mcpserver.WithHooks(hooks),
@@ -151,7 +163,9 @@ func (s *Server) Run(ctx context.Context) {
 func (s *Server) sync(ctx context.Context) {
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
-	tools := s.tools(s.reg.Snapshot())
+	snap := s.reg.Snapshot()
+	s.synced.Store(snap.Change)
+	tools := s.tools(snap)
 	h := sha256.New()
 	for _, t := range tools {
 		b, _ := json.Marshal(t.Tool)
@@ -173,6 +187,14 @@ func (s *Server) sync(ctx context.Context) {
 		// again and sees its own.
 		s.generation = generation
 		s.mcp.SendNotificationToAllClients(mcpgo.MethodNotificationToolsListChanged, nil)
+	}
+}
+
+// catchUp syncs the tool set when the installed set moved since the last
+// sync; it costs one atomic read otherwise.
+func (s *Server) catchUp(ctx context.Context) {
+	if s.reg.Snapshot().Change != s.synced.Load() {
+		s.sync(ctx)
 	}
 }
 
