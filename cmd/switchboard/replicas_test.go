@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"slices"
@@ -291,4 +292,95 @@ func envValue(env []string, name string) string {
 		}
 	}
 	return os.Getenv(name)
+}
+
+func TestReplicasTakeADeliveryOnce(t *testing.T) {
+	t.Parallel()
+	_, rs := newReplicas(t, 2)
+	a, b := rs[0], rs[1]
+	urlA := setupGitHubHooks(t, a)
+	// The same listener on B: the token, not the replica, names it.
+	urlB := b.url + strings.TrimPrefix(urlA, a.url)
+
+	// Two subscribers; each must get every event once, whichever replica
+	// took the delivery and whichever sends.
+	var mu sync.Mutex
+	got := map[string]map[string]int{} // subscriber -> webhook-id -> count
+	var subs []string
+	for _, name := range []string{"first", "second"} {
+		receiver := httptestServer(t, func(r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			if got[name] == nil {
+				got[name] = map[string]int{}
+			}
+			got[name][r.Header.Get("webhook-id")]++
+		})
+		status, body := a.api("POST", "/api/v1/subscriptions",
+			fmt.Sprintf(`{"integration":"github","events":["issues"],"url":%q}`, receiver))
+		require.Equal(t, 201, status, "%s", body)
+		subs = append(subs, name)
+	}
+	waitFor(t, "github on B", func() bool {
+		status, _, err := postDelivery(http.DefaultClient, urlB, "probe", `{"action":"opened"}`)
+		return err == nil && status == 200
+	})
+
+	// Each delivery is posted to A and to B at once, as a provider that
+	// retries through a load balancer would.
+	const deliveries = 20
+	var wg sync.WaitGroup
+	for i := range deliveries {
+		for _, u := range []string{urlA, urlB} {
+			wg.Go(func() {
+				status, answer, err := postDelivery(http.DefaultClient, u, fmt.Sprintf("d-%d", i),
+					fmt.Sprintf(`{"action":"edited","issue":{"number":%d}}`, i))
+				if err != nil || status != 200 {
+					t.Errorf("delivery %d to %s: %d %s %v", i, u, status, answer, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+
+	evs := allEvents(t, b, "github")
+	perDelivery := map[string]int{}
+	for _, e := range evs.Events {
+		perDelivery[e.DeliveryID]++
+	}
+	for i := range deliveries {
+		require.Equal(t, 1, perDelivery[fmt.Sprintf("d-%d", i)], "d-%d stored once", i)
+	}
+	waitFor(t, "every event at both subscribers", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, name := range subs {
+			if len(got[name]) < deliveries+1 { // and the probe
+				return false
+			}
+		}
+		return true
+	})
+	// Let any duplicate sending show itself before counting.
+	time.Sleep(time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, name := range subs {
+		require.Len(t, got[name], deliveries+1)
+		for id, n := range got[name] {
+			require.Equal(t, 1, n, "%s received %s %d times", name, id, n)
+		}
+	}
+}
+
+// httptestServer answers 204 to every request after calling fn, and
+// returns its URL.
+func httptestServer(t *testing.T, fn func(r *http.Request)) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fn(r)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
