@@ -150,13 +150,12 @@ func (m *Manager) exchange(ctx context.Context, in *registry.Integration, st OAu
 }
 
 // providerRefused is the error of a callback that carries the provider's
-// error instead of a code, such as access_denied.
+// error instead of a code, such as access_denied. It names the error code
+// only: the description is free text that whoever crafted the URL chose,
+// and the page shown on the server's origin must not say what they like.
 func providerRefused(in *registry.Integration, req CallbackRequest) error {
 	code := cleanCode(req.Error)
 	msg := fmt.Sprintf("%s refused the connection: %s", name(in), code)
-	if d := cleanText(req.ErrorDescription, []string{req.Code}); d != "" {
-		msg += ": " + d
-	}
 	return &switchboard.Error{Code: switchboard.CodeUpstream, Message: msg, UpstreamCode: code}
 }
 
@@ -171,6 +170,9 @@ func (m *Manager) save(ctx context.Context, in *registry.Integration, principal,
 		if err != nil || ok {
 			return c, err
 		}
+	}
+	if err := m.roomFor(ctx, in, principal); err != nil {
+		return Connection{}, err
 	}
 	label, err := m.label(ctx, in, principal, label)
 	if err != nil {
@@ -223,6 +225,26 @@ func (m *Manager) renewInPlace(ctx context.Context, in *registry.Integration,
 	m.log.InfoContext(ctx, "connection renewed", attrs(c)...)
 	return c, true, m.note(ctx, audit.EventConnectionCreate, c, "",
 		map[string]string{"renewed": strconv.FormatBool(true)})
+}
+
+// MaxConnections is the most connections one principal may have to one
+// integration.
+const MaxConnections = 25
+
+// roomFor returns nil when principal may make one more connection to in,
+// and otherwise a conflict saying to delete one first. Concurrent creations
+// may pass it together: it bounds growth, not the exact count.
+func (m *Manager) roomFor(ctx context.Context, in *registry.Integration, principal string) error {
+	list, err := m.store.Connections(ctx, in.ID(), principal)
+	if err != nil {
+		return fmt.Errorf("list connections of %s: %w", in.ID(), err)
+	}
+	if len(list) >= MaxConnections {
+		return switchboard.Errorf(switchboard.CodeConflict,
+			"you have %d connections to %s, the most allowed: delete one before adding another",
+			len(list), name(in))
+	}
+	return nil
 }
 
 // maxLabel is the longest label, in characters.

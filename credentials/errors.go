@@ -60,6 +60,9 @@ func manifestError(in *registry.Integration, field, problem string) error {
 }
 
 func connectionNotFound(id string) error {
+	if len(id) > 64 {
+		id = id[:64] + "..." // whatever the caller sent, the answer stays short
+	}
 	return switchboard.Errorf(switchboard.CodeNotFound, "connection %q not found", id)
 }
 

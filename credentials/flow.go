@@ -65,6 +65,50 @@ func (m *Manager) Start(ctx context.Context, in *registry.Integration, user swit
 	return m.authorize(ctx, in, ep, user.String(), returnTo, "")
 }
 
+// Begin is how a user's own request (with their bearer token) starts
+// connecting their account to in. For a credential form it answers the
+// form's schema. For OAuth 2.0 it answers a connect link for user, with
+// returnTo in its query: the browser opens it, the person confirms the
+// Switchboard user the account will connect to, and only then is the
+// flow started, bound to that browser (see [Manager.StartLink]). The
+// provider's URL is never handed out where another person's browser
+// could be sent to it, so nobody can connect a victim's account to their
+// own user. Problems that would stop the flow (not configured, a returnTo
+// outside the allowed prefixes) are answered now.
+func (m *Manager) Begin(ctx context.Context, in *registry.Integration, user switchboard.Principal,
+	returnTo string,
+) (Flow, error) {
+	if user.IsZero() {
+		return Flow{}, switchboard.Errorf(switchboard.CodeInvalidRequest,
+			"connecting an account needs a user")
+	}
+	ua, err := userAuth(in)
+	if err != nil {
+		return Flow{}, err
+	}
+	if ua.Type == registry.UserAuthCredentials {
+		return Flow{Type: FlowCredentials, Schema: ua.Schema}, nil
+	}
+	if _, err := m.prepare(ctx, in, returnTo); err != nil {
+		return Flow{}, err
+	}
+	if err := m.roomFor(ctx, in, user.String()); err != nil {
+		return Flow{}, err
+	}
+	link, err := m.newLink(ctx, in.ID(), user.String(), "")
+	if err != nil {
+		return Flow{}, err
+	}
+	if returnTo != "" {
+		link += "?" + url.Values{ReturnToParam: {returnTo}}.Encode()
+	}
+	return Flow{Type: FlowRedirect, URL: link}, nil
+}
+
+// ReturnToParam is the query parameter of a connect link that [Manager.Begin]
+// made, naming where the browser goes when the flow ends.
+const ReturnToParam = "return_to"
+
 // prepare checks what an OAuth flow of in needs before it starts.
 func (m *Manager) prepare(ctx context.Context, in *registry.Integration, returnTo string,
 ) (*endpoint, error) {

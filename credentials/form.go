@@ -67,16 +67,36 @@ func (m *Manager) checkForm(in *registry.Integration, values json.RawMessage,
 		return nil, withoutValues(err, obj)
 	}
 	fields := make(map[string]json.RawMessage, len(obj))
+	total := 0
 	for k, val := range obj {
 		b, err := json.Marshal(val)
 		if err != nil {
 			return nil, switchboard.Errorf(switchboard.CodeInvalidInput,
 				"credentials field %q cannot be stored", k)
 		}
+		if len(b) > MaxCredentialField {
+			return nil, &switchboard.Error{Code: switchboard.CodeInvalidInput,
+				Message: "the credentials are invalid", Errors: []switchboard.FieldError{{
+					Path:    "/" + k,
+					Message: fmt.Sprintf("longer than %d bytes", MaxCredentialField)}}}
+		}
+		total += len(b)
 		fields[k] = b
+	}
+	if total > MaxCredentials {
+		return nil, switchboard.Errorf(switchboard.CodeInvalidInput,
+			"the credentials hold more than %d bytes in all", MaxCredentials)
 	}
 	return fields, nil
 }
+
+// Bounds on what a credential form stores.
+const (
+	// MaxCredentialField is the most bytes one field may hold, as JSON.
+	MaxCredentialField = 16 << 10
+	// MaxCredentials is the most bytes a form's fields may hold together.
+	MaxCredentials = 64 << 10
+)
 
 // formSchema compiles a form schema once per schema.
 func (m *Manager) formSchema(in *registry.Integration, raw json.RawMessage,

@@ -2,6 +2,7 @@ package credentials_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,29 @@ func TestFormIsNotOAuth(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.m.SaveCredentials(t.Context(), e.in, alice, json.RawMessage(`{}`), "")
 	requireCode(t, err, switchboard.CodeInvalidRequest)
+}
+
+func TestCredentialFormLimits(t *testing.T) {
+	t.Parallel()
+	e := formEnv(t)
+	ctx := t.Context()
+	huge := strings.Repeat("k", credentials.MaxCredentialField)
+	_, err := e.m.SaveCredentials(ctx, e.in, alice,
+		json.RawMessage(`{"apiKey":"`+huge+`","subdomain":"acme"}`), "")
+	bad := requireCode(t, err, switchboard.CodeInvalidInput)
+	require.Equal(t, "/apiKey", bad.Errors[0].Path)
+	require.NotContains(t, bad.Error(), huge[:64])
+
+	for range credentials.MaxConnections {
+		_, err := e.m.SaveCredentials(ctx, e.in, alice,
+			json.RawMessage(`{"apiKey":"key_abc123","subdomain":"acme"}`), "")
+		require.NoError(t, err)
+	}
+	_, err = e.m.SaveCredentials(ctx, e.in, alice,
+		json.RawMessage(`{"apiKey":"key_abc123","subdomain":"acme"}`), "")
+	full := requireCode(t, err, switchboard.CodeConflict)
+	require.Contains(t, full.Message, "delete one")
+	_, err = e.m.SaveCredentials(ctx, e.in, bob,
+		json.RawMessage(`{"apiKey":"key_abc123","subdomain":"acme"}`), "")
+	require.NoError(t, err, "the bound is per user")
 }

@@ -213,6 +213,19 @@ func TestRefreshFailureBeforeExpiryKeepsToken(t *testing.T) {
 	require.Equal(t, 2, e.provider.Calls(refreshGrant))
 }
 
+func TestGitHubsBadRefreshTokenKillsConnection(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.connect(alice)
+	e.provider.FailNext(oauthtest.BadRefreshToken, 1)
+	e.clock.Advance(time.Hour)
+	_, err := e.resolve(alice, "")
+	requireCode(t, err, switchboard.CodeNotConnected)
+	dead := e.connection(alice, c.ID)
+	require.Equal(t, credentials.StatusDead, dead.Status)
+	require.Contains(t, dead.LastError, "bad_refresh_token")
+}
+
 func TestInvalidGrantKillsConnection(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

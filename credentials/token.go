@@ -90,8 +90,16 @@ func (e *tokenError) Summary() string {
 }
 
 // invalidGrant reports whether the provider refused the grant itself: the
-// refresh token (or code) is revoked, expired or already used.
-func (e *tokenError) invalidGrant() bool { return e.Code == "invalid_grant" }
+// refresh token (or code) is revoked, expired or already used. GitHub says
+// so with its own code, bad_refresh_token (and bad_verification_code for
+// a code), in an answer of status 200.
+func (e *tokenError) invalidGrant() bool {
+	switch e.Code {
+	case "invalid_grant", "bad_refresh_token", "bad_verification_code":
+		return true
+	}
+	return false
+}
 
 // clientRejected reports whether the provider refused the client's
 // authentication, so that another method may be tried.

@@ -46,6 +46,10 @@ func TestBrowserRoutesLogNoSecret(t *testing.T) {
 	for _, rq := range requests {
 		req := httptest.NewRequest(rq.method, rq.target, strings.NewReader(rq.body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if state := req.URL.Query().Get("state"); state != "" {
+			name, value := bindingCookie(state)
+			req.AddCookie(&http.Cookie{Name: name, Value: value})
+		}
 		e.serve(req)
 	}
 

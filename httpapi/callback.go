@@ -23,11 +23,17 @@ func publicOrigin(next http.Handler) http.Handler {
 
 // callback finishes an OAuth flow: the provider sends the browser here
 // with the state Start issued and a code, or an error. The state is the
-// only proof; no bearer token is asked for. The browser goes back to the
+// proof, together with the cookie that binds it to the browser that
+// started the flow (see bindBrowser); no bearer token is asked for. The browser goes back to the
 // flow's returnTo when it had one that is still allowed, with ?connected=
 // or ?error=; otherwise it is shown a page saying what happened, which
 // never holds the code, the state or a token.
 func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
+	if err := checkBinding(w, r); err != nil {
+		// The state is left as it is: in this browser it proves nothing.
+		s.failPage(w, r, "The account was not connected", err)
+		return
+	}
 	q := r.URL.Query()
 	res, err := s.conns.Callback(r.Context(), s.reg.Snapshot().Integration,
 		credentials.CallbackRequest{

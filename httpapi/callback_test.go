@@ -43,6 +43,15 @@ func callbackURL(q url.Values) string {
 	return credentials.CallbackPath + "?" + q.Encode()
 }
 
+// callbackRequest is the callback of q from the browser that started the
+// flow: it carries the cookie binding q's state to it.
+func callbackRequest(q url.Values) *http.Request {
+	req := httptest.NewRequest(http.MethodGet, callbackURL(q), nil)
+	name, value := bindingCookie(q.Get("state"))
+	req.AddCookie(&http.Cookie{Name: name, Value: value})
+	return req
+}
+
 func TestCallbackPage(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -97,9 +106,9 @@ func TestCallbackPage(t *testing.T) {
 				q.Set("state", e.conns.addState(*tt.state))
 			}
 			if tt.replay {
-				e.serve(httptest.NewRequest(http.MethodGet, callbackURL(q), nil))
+				e.serve(callbackRequest(q))
 			}
-			req := httptest.NewRequest(http.MethodGet, callbackURL(q), nil)
+			req := callbackRequest(q)
 			req.Header.Set("Origin", "https://app.example")
 			body := requirePage(t, e.serve(req), tt.status)
 			for _, s := range tt.want {
@@ -140,7 +149,7 @@ func TestCallbackReturnsTo(t *testing.T) {
 			for k, v := range tt.query {
 				q[k] = v
 			}
-			rec := e.do(http.MethodGet, callbackURL(q), "", nil)
+			rec := e.serve(callbackRequest(q))
 			require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 			requirePageHeaders(t, rec.Header())
 			require.Empty(t, rec.Body.String())
@@ -163,12 +172,45 @@ func TestCallbackNeedsNoToken(t *testing.T) {
 	t.Parallel()
 	e := newConnEnv(t)
 	state := e.conns.addState(fakeState{appID: "github", principal: "user:member"})
-	req := httptest.NewRequest(http.MethodGet,
-		callbackURL(url.Values{"state": {state}, "code": {codeSecret}}), nil)
+	req := callbackRequest(url.Values{"state": {state}, "code": {codeSecret}})
 	req.Header.Set("Authorization", "Bearer not-a-valid-token")
 	requirePage(t, e.serve(req), http.StatusOK)
 
 	list, err := e.conns.Connections(t.Context(), "github", member)
 	require.NoError(t, err)
 	require.Len(t, list, 1, "the connection is the state's user's")
+}
+
+func TestCallbackNeedsTheBrowserThatStarted(t *testing.T) {
+	t.Parallel()
+	e := newConnEnv(t)
+	state := e.conns.addState(fakeState{appID: "github", principal: "user:member"})
+	other := e.conns.addState(fakeState{appID: "github", principal: "user:member"})
+	q := url.Values{"state": {state}, "code": {codeSecret}}
+
+	// A victim's browser, sent the provider's URL of someone else's flow,
+	// carries no cookie, or another flow's: nothing is connected, and the
+	// state is not used up.
+	bare := httptest.NewRequest(http.MethodGet, callbackURL(q), nil)
+	body := requirePage(t, e.serve(bare), http.StatusBadRequest)
+	require.Contains(t, body, "not started in this browser")
+	wrong := httptest.NewRequest(http.MethodGet, callbackURL(q), nil)
+	name, _ := bindingCookie(state)
+	_, otherValue := bindingCookie(other)
+	wrong.AddCookie(&http.Cookie{Name: name, Value: otherValue})
+	requirePage(t, e.serve(wrong), http.StatusBadRequest)
+	list, err := e.conns.Connections(t.Context(), "github", member)
+	require.NoError(t, err)
+	require.Empty(t, list)
+
+	// The browser that started it finishes it, and the cookie is cleared.
+	rec := e.serve(callbackRequest(q))
+	requirePage(t, rec, http.StatusOK)
+	cleared := rec.Result().Cookies()
+	require.Len(t, cleared, 1)
+	require.Equal(t, name, cleared[0].Name)
+	require.Negative(t, cleared[0].MaxAge)
+	list, err = e.conns.Connections(t.Context(), "github", member)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
 }

@@ -63,8 +63,9 @@ type configFlow struct {
 	Missing []string        `json:"missing"`
 }
 
-// startAuth begins connecting the caller's account to {id}: a provider's
-// authorization URL, or the schema of a credential form.
+// startAuth begins connecting the caller's account to {id}: a connect link
+// the browser opens (for OAuth 2.0: it confirms the user, then goes to the
+// provider), or the schema of a credential form.
 func (s *Server) startAuth(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.installed(r)
 	if err != nil {
@@ -81,7 +82,7 @@ func (s *Server) startAuth(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	flow, err := s.conns.Start(ctx, in, identity.FromContext(ctx), returnTo)
+	flow, err := s.conns.Begin(ctx, in, identity.FromContext(ctx), returnTo)
 	if err != nil {
 		return err
 	}

@@ -213,7 +213,10 @@ func requireFlowShape(t *testing.T, got map[string]any) {
 	t.Helper()
 	switch got["type"] {
 	case "redirect":
-		require.Contains(t, got["url"], "https://github.example/login/oauth/authorize?state=")
+		// A connect link, never the provider's URL: the browser confirms
+		// the user there, and the flow is bound to it.
+		require.Contains(t, got["url"], credentials.ConnectPath+linkSecret)
+		require.NotContains(t, got["url"], "github.example")
 		require.NotContains(t, got, "schema")
 	case "credentials":
 		require.Equal(t, "object", got["schema"].(map[string]any)["type"])

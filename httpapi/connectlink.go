@@ -40,7 +40,8 @@ func (s *Server) openConnectLink(w http.ResponseWriter, r *http.Request) {
 
 // postConnectLink acts on a confirmed connect link: for OAuth 2.0 it uses
 // the link up and sends the browser to the provider's authorization page,
-// the flow running as the link's user; for a credential form
+// the flow running as the link's user and bound to this browser, then
+// coming back to the link's return_to (when allowed) or to a result page; for a credential form
 // (application/x-www-form-urlencoded) it stores the connection and shows
 // the result. Values that do not match the schema show the form again with
 // what is wrong, the link kept; values are never echoed.
@@ -51,11 +52,18 @@ func (s *Server) postConnectLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.Manifest.UserAuth.Model() == registry.UserAuthOAuth2 {
-		flow, err := s.conns.StartLink(r.Context(), in, token, "")
+		returnTo := r.URL.Query().Get(credentials.ReturnToParam)
+		if returnTo != "" && !s.returnAllowed(returnTo) {
+			s.linkFailed(w, r, in, invalidRequest(
+				"the link's return_to is not one this server may send browsers to"))
+			return
+		}
+		flow, err := s.conns.StartLink(r.Context(), in, token, returnTo)
 		if err != nil {
 			s.linkFailed(w, r, in, err)
 			return
 		}
+		bindBrowser(w, flow.URL)
 		redirect(w, flow.URL, http.StatusSeeOther)
 		return
 	}

@@ -43,12 +43,19 @@ func TestConnectLinkOAuth(t *testing.T) {
 	require.True(t, strings.HasPrefix(loc, "https://github.example/login/oauth/authorize?state="))
 	require.Equal(t, []string{"StartLink github "}, e.conns.recorded())
 
-	// The flow runs as the link's user, and the link is used up.
+	// The flow runs as the link's user, bound to this browser by the
+	// cookie the answer set, and the link is used up.
 	u, err := url.Parse(loc)
 	require.NoError(t, err)
-	rec = e.do(http.MethodGet, callbackURL(url.Values{"state": {u.Query().Get("state")},
-		"code": {codeSecret}}), "", nil)
-	requirePage(t, rec, http.StatusOK)
+	cookies := rec.Result().Cookies()
+	require.Len(t, cookies, 1)
+	require.True(t, cookies[0].HttpOnly)
+	require.Equal(t, http.SameSiteLaxMode, cookies[0].SameSite)
+	require.Equal(t, credentials.CallbackPath, cookies[0].Path)
+	cb := httptest.NewRequest(http.MethodGet, callbackURL(url.Values{
+		"state": {u.Query().Get("state")}, "code": {codeSecret}}), nil)
+	cb.AddCookie(cookies[0])
+	requirePage(t, e.serve(cb), http.StatusOK)
 	list, err := e.conns.Connections(t.Context(), "github", carol)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
@@ -185,4 +192,26 @@ func TestConnectLinkBodyLimit(t *testing.T) {
 	body := requirePage(t, e.serve(req), http.StatusRequestEntityTooLarge)
 	require.Contains(t, body, "larger than 64 bytes")
 	require.Empty(t, e.conns.saved)
+}
+
+func TestConnectLinkReturnTo(t *testing.T) {
+	t.Parallel()
+	e := newConnEnv(t)
+	allowed := appPrefix + "settings"
+	token := e.conns.addLink("github", carol)
+	link := credentials.ConnectPath + token + "?" +
+		url.Values{credentials.ReturnToParam: {allowed}}.Encode()
+	// The confirmation form posts back to the link, return_to included.
+	body := requirePage(t, e.do(http.MethodGet, link, "", nil), http.StatusOK)
+	require.Contains(t, body, `<form method="post"`)
+	rec := e.serve(httptest.NewRequest(http.MethodPost, link, nil))
+	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	require.Equal(t, []string{"StartLink github " + allowed}, e.conns.recorded())
+
+	// A return_to the server may not send browsers to starts nothing.
+	bad := e.conns.addLink("github", carol)
+	rec = e.serve(httptest.NewRequest(http.MethodPost, credentials.ConnectPath+bad+"?"+
+		url.Values{credentials.ReturnToParam: {"https://evil.example/"}}.Encode(), nil))
+	requirePage(t, rec, http.StatusBadRequest)
+	require.Len(t, e.conns.recorded(), 1)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"sync"
 	"testing"
@@ -157,12 +158,21 @@ func (f *fakeConns) stateLocked(s fakeState) string {
 	return tok
 }
 
-func (f *fakeConns) Start(_ context.Context, in *registry.Integration, user switchboard.Principal,
+func (f *fakeConns) Begin(_ context.Context, in *registry.Integration, user switchboard.Principal,
 	returnTo string) (credentials.Flow, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("Start %s %s %s", in.ID(), user, returnTo)
-	return f.flowLocked(in, user.String(), returnTo)
+	if in.Manifest.UserAuth.Model() != registry.UserAuthOAuth2 {
+		return f.flowLocked(in, user.String(), returnTo)
+	}
+	tok := fmt.Sprintf("%s-%d", linkSecret, len(f.links)+1)
+	f.links[tok] = credentials.Link{AppID: in.ID(), User: user, ExpiresAt: connAt.Add(time.Hour)}
+	u := "https://switchboard.example" + credentials.ConnectPath + tok
+	if returnTo != "" {
+		u += "?" + url.Values{credentials.ReturnToParam: {returnTo}}.Encode()
+	}
+	return credentials.Flow{Type: credentials.FlowRedirect, URL: u}, nil
 }
 
 func (f *fakeConns) flowLocked(in *registry.Integration, principal, returnTo string,

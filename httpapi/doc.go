@@ -106,8 +106,9 @@
 //	GET    /auth                        {connected, connectionCount,    (C)
 //	                                    deadCount, model}
 //	POST   /auth/start                  {returnTo?}: {type: "redirect", (C)
-//	                                    url} or {type: "credentials",
-//	                                    schema}
+//	                                    url} (a connect link, never the
+//	                                    provider's URL) or {type:
+//	                                    "credentials", schema}
 //	POST   /auth/credentials            {credentials, label?}: 201      (C)
 //	                                    {connectionId}
 //	DELETE /auth                        all of them: {deleted}          (C)

@@ -12,7 +12,11 @@ import (
 
 // pageCSP allows a page its inline style and nothing else: no script, no
 // image, no frame around it, and forms that post back to this server only.
-const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; " +
+// It sets no form-action: the connect link's form posts to the page itself,
+// whose answer redirects to the provider, and browsers check form-action
+// against every hop of a form's redirects; with no script, the page holds
+// no form but its own.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; " +
 	"frame-ancestors 'none'; base-uri 'none'"
 
 // setPageHeaders sets what every page and redirect of the browser flows

@@ -120,11 +120,11 @@ type Auditor interface {
 // another user's. Failures meant for clients are *switchboard.Error
 // values; no error or value returned carries a credential.
 type Connections interface {
-	// Start begins connecting user's account to in: a redirect to the
-	// provider that ends at credentials.CallbackPath, or a form's schema.
-	// returnTo, checked by the caller, is where the browser goes after the
-	// callback; "" for the result page.
-	Start(ctx context.Context, in *registry.Integration, user switchboard.Principal,
+	// Begin starts connecting user's account to in: for OAuth 2.0 a
+	// connect link carrying returnTo (checked by the caller), which the
+	// browser opens to confirm and go on to the provider; for a credential
+	// form its schema.
+	Begin(ctx context.Context, in *registry.Integration, user switchboard.Principal,
 		returnTo string) (credentials.Flow, error)
 	// Callback finishes an OAuth flow whose state the request carries; its
 	// result names the integration and returnTo even when it fails, once

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -210,4 +212,82 @@ func (a *atomicString) Load() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.v
+}
+
+// TestOAuthFlowIsBoundToTheBrowser starts connecting the way a web app
+// does (POST auth/start with the user's key, then the browser opens the
+// answer), and checks that the provider's URL of a flow, sent to someone
+// else's browser, connects nothing: nobody can connect a victim's account
+// to their own user.
+func TestOAuthFlowIsBoundToTheBrowser(t *testing.T) {
+	t.Parallel()
+	provider := oauthtest.NewProvider(t)
+	const app = "https://app.example.com/settings"
+	in := newInstance(t, "SWITCHBOARD_RETURN_TO=https://app.example.com/")
+	s := in.serve()
+	key := setupGitHub(t, s, provider)
+
+	// The app asks where to send the browser: a connect link, which names
+	// the user before anything starts.
+	start := func() string {
+		status, body := s.apiAs(key, "POST", "/api/v1/integrations/github/auth/start",
+			fmt.Sprintf(`{"returnTo":%q}`, app))
+		require.Equal(t, 200, status, "%s", body)
+		var flow struct{ Type, URL string }
+		require.NoError(t, json.Unmarshal(body, &flow))
+		require.Equal(t, "redirect", flow.Type)
+		require.True(t, strings.HasPrefix(flow.URL, s.url+"/api/v1/connect/"), flow.URL)
+		return flow.URL
+	}
+	b := browser(t)
+	resp, err := b.Get(start())
+	require.NoError(t, err)
+	require.Contains(t, readAll(t, resp), "user:alice")
+
+	// The attacker confirms their own link but does not follow the
+	// redirect: they now hold the provider's URL of a flow for alice.
+	attacker := browser(t)
+	attacker.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err = attacker.PostForm(start(), nil)
+	require.NoError(t, err)
+	readAll(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	providerURL := resp.Header.Get("Location")
+	require.True(t, strings.HasPrefix(providerURL, provider.URL), providerURL)
+
+	// The victim's browser, sent there, comes back without the cookie:
+	// nothing is connected, and no redirect to the app happens.
+	provider.SetUser("victim")
+	victim := browser(t)
+	victim.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+		if strings.HasPrefix(r.URL.String(), "https://app.example.com") {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	resp, err = victim.Get(providerURL)
+	require.NoError(t, err)
+	page := readAll(t, resp)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, page)
+	require.Contains(t, page, "not started in this browser")
+	status, body := s.apiAs(key, "GET", "/api/v1/integrations/github/connections", "")
+	require.Equal(t, 200, status)
+	require.JSONEq(t, `{"connections":[]}`, string(body))
+
+	// The browser that confirmed goes through the provider and back to
+	// the app, connected.
+	provider.SetUser("alice")
+	b.CheckRedirect = victim.CheckRedirect
+	link := start()
+	resp, err = b.PostForm(link, nil)
+	require.NoError(t, err)
+	readAll(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	back, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	require.Equal(t, "app.example.com", back.Host)
+	require.Equal(t, "github", back.Query().Get("connected"))
+	status, body = s.apiAs(key, "POST", "/api/v1/integrations/github/actions/get_authenticated_user", `{}`)
+	require.Equal(t, 200, status, "%s", body)
+	require.Contains(t, string(body), `"user":"alice"`)
 }

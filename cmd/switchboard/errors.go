@@ -42,6 +42,10 @@ func reportError(w io.Writer, err error) {
 		if e.UpstreamStatus != 0 {
 			fmt.Fprintf(w, "  upstream status %d %s\n", e.UpstreamStatus, e.UpstreamCode)
 		}
+		if e.ConnectURL != "" {
+			fmt.Fprintf(w, "  connect link (open it in a browser; it works once, for ten minutes): %s\n",
+				e.ConnectURL)
+		}
 		return
 	}
 	fmt.Fprintf(w, "switchboard: %v\n", err)

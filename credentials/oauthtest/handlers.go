@@ -116,6 +116,8 @@ func failWith(w http.ResponseWriter, f Failure) {
 		_, _ = w.Write([]byte("<!doctype html><title>Maintenance</title><p>Back soon."))
 	case EmptyBody:
 		w.WriteHeader(http.StatusOK)
+	case BadRefreshToken:
+		oauthError(w, http.StatusOK, "bad_refresh_token")
 	}
 }
 

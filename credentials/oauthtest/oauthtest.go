@@ -51,6 +51,9 @@ const (
 	HTMLPage
 	// EmptyBody answers 200 with no body.
 	EmptyBody
+	// BadRefreshToken answers 200 with error bad_refresh_token, as GitHub
+	// refuses a revoked or expired refresh token.
+	BadRefreshToken
 )
 
 // Format is how the token endpoint writes a token.
