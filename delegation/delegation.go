@@ -193,6 +193,9 @@ type Issued struct {
 	Agent     string    `json:"agent"`
 	Scope     []string  `json:"scope"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// Warnings say what of the scope the agent cannot use yet, because it
+	// does not hold it itself.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Issue checks r and issues its token: its record is stored first, so that
@@ -242,8 +245,14 @@ func (s *Service) Issue(ctx context.Context, r Request) (Issued, error) {
 	if err != nil {
 		return Issued{}, err
 	}
-	return Issued{Token: token, JTI: jti, Agent: rec.Agent, Scope: scope,
-		ExpiresAt: rec.ExpiresAt}, nil
+	issued := Issued{Token: token, JTI: jti, Agent: rec.Agent, Scope: scope,
+		ExpiresAt: rec.ExpiresAt}
+	if lacking := s.auth.Holds(r.Agent, nil, scope); len(lacking) > 0 {
+		issued.Warnings = []string{fmt.Sprintf(
+			"%s does not hold %s itself: calls that need it are refused until it does",
+			r.Agent, strings.Join(lacking, ", "))}
+	}
+	return issued, nil
 }
 
 // check validates r and returns its scope, sorted and without duplicates,

@@ -338,6 +338,15 @@ func TestRemovePrincipalRevokesGivenAndReceived(t *testing.T) {
 	refused(t, err, "revoked")
 }
 
+func TestIssueWarnsOfWhatTheAgentLacks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	issued := e.issue(t, delegation.Request{Scope: []string{send, list}})
+	require.Equal(t, []string{"agent:bot does not hold " + list +
+		" itself: calls that need it are refused until it does"}, issued.Warnings)
+	require.Empty(t, e.issue(t, delegation.Request{}).Warnings)
+}
+
 func TestIssueRefuses(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -208,7 +208,8 @@ func (e *Executor) lookup(ctx context.Context, c Call) (*registry.Action, error)
 	snap := e.installed.Snapshot()
 	if c.Tool != "" {
 		notFound := switchboard.Errorf(switchboard.CodeNotFound,
-			"no tool %q is installed: call list_integrations to see what is", c.Tool)
+			"no tool %q is installed that you may call: call list_integrations to see what you may use",
+			c.Tool)
 		act := snap.Tool(c.Tool)
 		if act == nil {
 			return nil, notFound
@@ -223,11 +224,11 @@ func (e *Executor) lookup(ctx context.Context, c Call) (*registry.Action, error)
 	// it, not even that it is installed; the audit records a denial.
 	if in == nil {
 		return nil, switchboard.Errorf(switchboard.CodeNotFound,
-			"integration %q is not deployed", c.Integration)
+			"integration %q is not deployed, or you have no permission to use it", c.Integration)
 	}
 	if !e.visible(ctx, c.Caller, in) {
 		return nil, hidden(switchboard.Errorf(switchboard.CodeNotFound,
-			"integration %q is not deployed", c.Integration))
+			"integration %q is not deployed, or you have no permission to use it", c.Integration))
 	}
 	if act := in.Action(c.Action); act != nil {
 		return act, nil

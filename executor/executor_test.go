@@ -268,7 +268,7 @@ func TestCallRefusesBeforeTheRunner(t *testing.T) {
 				Input: json.RawMessage(sendInput)},
 			code: switchboard.CodeNotFound,
 			check: func(t *testing.T, e *switchboard.Error) {
-				require.Equal(t, `integration "demo" is not deployed`, e.Message)
+				require.Equal(t, `integration "demo" is not deployed, or you have no permission to use it`, e.Message)
 			}},
 		{name: "a tool invisible to a principal with no rights on it",
 			call: executor.Call{Caller: robot, Tool: "demo_send"},

@@ -13,13 +13,16 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/audit"
+	"github.com/switchboard-dev/switchboard/backend"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
 )
 
@@ -105,6 +108,14 @@ func (s *Service) Subscribe(ctx context.Context, n NewSubscription) (Subscriptio
 		u.Host == "" || u.User != nil {
 		problems = append(problems, switchboard.FieldError{Path: "url",
 			Message: "must be an absolute http or https URL without credentials"})
+	} else if ip, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil {
+		// An address no setting lets the server reach (link-local, cloud
+		// metadata, ...) is refused now; names and private addresses are
+		// judged when a delivery dials them.
+		if err := backend.CheckAddr(ip, true); err != nil {
+			problems = append(problems, switchboard.FieldError{Path: "url",
+				Message: err.Error()})
+		}
 	}
 	if len(problems) > 0 {
 		e := switchboard.Errorf(switchboard.CodeInvalidInput, "the subscription is invalid")

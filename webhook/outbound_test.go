@@ -254,4 +254,14 @@ func TestSubscribeRefusesBadInput(t *testing.T) {
 	}, e.Errors)
 	_, _, err = f.svc.Subscribe(t.Context(), webhook.NewSubscription{AppID: "nope", URL: "https://x"})
 	require.Equal(t, switchboard.CodeNotFound, switchboard.ErrorCode(err))
+
+	// Addresses no setting lets the server reach are refused at once.
+	for _, u := range []string{"http://169.254.169.254/latest", "http://[fe80::1]/x",
+		"http://[::ffff:169.254.169.254]/x", "http://0.0.0.0/x"} {
+		_, _, err = f.svc.Subscribe(t.Context(), webhook.NewSubscription{AppID: "svc", URL: u})
+		e, ok := errors.AsType[*switchboard.Error](err)
+		require.True(t, ok, "%s: %v", u, err)
+		require.Equal(t, switchboard.CodeInvalidInput, e.Code, u)
+		require.Equal(t, "url", e.Errors[0].Path, u)
+	}
 }

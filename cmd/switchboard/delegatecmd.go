@@ -71,6 +71,9 @@ func cmdDelegate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range issued.Warnings {
+		fmt.Fprintln(e.stderr, "switchboard: warning:", w)
+	}
 	if asJSON {
 		b, err := json.MarshalIndent(issued, "", "  ")
 		if err != nil {
