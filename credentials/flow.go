@@ -47,16 +47,8 @@ type Flow struct {
 func (m *Manager) Start(ctx context.Context, in *registry.Integration, user switchboard.Principal,
 	returnTo string,
 ) (Flow, error) {
-	if user.IsZero() {
-		return Flow{}, switchboard.Errorf(switchboard.CodeInvalidRequest,
-			"connecting an account needs a user")
-	}
-	ua, err := userAuth(in)
-	if err != nil {
-		return Flow{}, err
-	}
-	if ua.Type == registry.UserAuthCredentials {
-		return Flow{Type: FlowCredentials, Schema: ua.Schema}, nil
+	if form, ok, err := formFlow(in, user); err != nil || ok {
+		return form, err
 	}
 	ep, err := m.prepare(ctx, in, returnTo)
 	if err != nil {
@@ -78,16 +70,8 @@ func (m *Manager) Start(ctx context.Context, in *registry.Integration, user swit
 func (m *Manager) Begin(ctx context.Context, in *registry.Integration, user switchboard.Principal,
 	returnTo string,
 ) (Flow, error) {
-	if user.IsZero() {
-		return Flow{}, switchboard.Errorf(switchboard.CodeInvalidRequest,
-			"connecting an account needs a user")
-	}
-	ua, err := userAuth(in)
-	if err != nil {
-		return Flow{}, err
-	}
-	if ua.Type == registry.UserAuthCredentials {
-		return Flow{Type: FlowCredentials, Schema: ua.Schema}, nil
+	if form, ok, err := formFlow(in, user); err != nil || ok {
+		return form, err
 	}
 	if _, err := m.prepare(ctx, in, returnTo); err != nil {
 		return Flow{}, err
@@ -103,6 +87,24 @@ func (m *Manager) Begin(ctx context.Context, in *registry.Integration, user swit
 		link += "?" + url.Values{ReturnToParam: {returnTo}}.Encode()
 	}
 	return Flow{Type: FlowRedirect, URL: link}, nil
+}
+
+// formFlow checks that user may start connecting to in, and returns the
+// flow of its credential form and true when that is how in connects; false
+// when it connects with OAuth 2.0.
+func formFlow(in *registry.Integration, user switchboard.Principal) (Flow, bool, error) {
+	if user.IsZero() {
+		return Flow{}, false, switchboard.Errorf(switchboard.CodeInvalidRequest,
+			"connecting an account needs a user")
+	}
+	ua, err := userAuth(in)
+	if err != nil {
+		return Flow{}, false, err
+	}
+	if ua.Type == registry.UserAuthCredentials {
+		return Flow{Type: FlowCredentials, Schema: ua.Schema}, true, nil
+	}
+	return Flow{}, false, nil
 }
 
 // ReturnToParam is the query parameter of a connect link that [Manager.Begin]
