@@ -75,7 +75,7 @@ type env struct {
 
 // newEnv opens a store where alice and bot may post to Slack and alice
 // may also list channels.
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "switchboard.db")
@@ -104,7 +104,7 @@ func newEnv(t *testing.T) *env {
 }
 
 // service is another Service on e's store: another process.
-func (e *env) service(t *testing.T, iss string) *delegation.Service {
+func (e *env) service(t testing.TB, iss string) *delegation.Service {
 	t.Helper()
 	s, err := delegation.New(delegation.Config{Store: e.db, Vault: e.vault, Authority: e.rbac,
 		Issuer: iss, Auditor: e.audit, Now: e.clock.Now})
@@ -112,7 +112,7 @@ func (e *env) service(t *testing.T, iss string) *delegation.Service {
 	return s
 }
 
-func (e *env) issue(t *testing.T, r delegation.Request) delegation.Issued {
+func (e *env) issue(t testing.TB, r delegation.Request) delegation.Issued {
 	t.Helper()
 	if r.User.IsZero() {
 		r.User = alice
