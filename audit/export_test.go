@@ -88,6 +88,21 @@ func (v *MemVault) Put(_ context.Context, scope, name string, plaintext []byte) 
 	return nil
 }
 
+// Create stores a copy of plaintext as scope/name unless it is set, and
+// returns CodeConflict then.
+func (v *MemVault) Create(_ context.Context, scope, name string, plaintext []byte) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if _, ok := v.secrets[scope+"/"+name]; ok {
+		return switchboard.Errorf(switchboard.CodeConflict, "secret %s exists", name)
+	}
+	if v.secrets == nil {
+		v.secrets = map[string][]byte{}
+	}
+	v.secrets[scope+"/"+name] = slices.Clone(plaintext)
+	return nil
+}
+
 // Len returns how many secrets v holds.
 func (v *MemVault) Len() int {
 	v.mu.Lock()

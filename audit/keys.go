@@ -18,7 +18,9 @@ import (
 // name.
 type Vault interface {
 	Get(ctx context.Context, scope, name string) ([]byte, error)
-	Put(ctx context.Context, scope, name string, plaintext []byte) error
+	// Create stores a value unless one is there, and then returns a
+	// *switchboard.Error with CodeConflict.
+	Create(ctx context.Context, scope, name string, plaintext []byte) error
 }
 
 // KeyScope and KeyName locate the audit key in the vault: 32 random bytes,
@@ -72,20 +74,17 @@ func loadKeys(ctx context.Context, v Vault, rand io.Reader, create bool) (*keys,
 	return &keys{chain: derive(seed, labelChain), input: derive(seed, labelInput)}, nil
 }
 
-// createKey stores a new audit key and returns what the vault then holds.
-//
-// TODO(audit): the vault has no create-if-absent, so two processes that
-// both find a fresh store without a key could each write one, and the one
-// whose key was overwritten would write entries that never verify. Reading
-// the key back narrows the window to the moment between the two writes; a
-// vault Create that returns a conflict when the name is taken would close it.
+// createKey stores a new audit key unless another process stored one
+// first, and returns the key the vault then holds: processes that start
+// together on a fresh store agree on one key.
 func createKey(ctx context.Context, v Vault, rand io.Reader) ([]byte, error) {
 	seed := make([]byte, keySize)
 	defer clear(seed)
 	if _, err := io.ReadFull(rand, seed); err != nil {
 		return nil, fmt.Errorf("create audit key: %w", err)
 	}
-	if err := v.Put(ctx, KeyScope, KeyName, seed); err != nil {
+	err := v.Create(ctx, KeyScope, KeyName, seed)
+	if err != nil && switchboard.ErrorCode(err) != switchboard.CodeConflict {
 		return nil, fmt.Errorf("create audit key: %w", err)
 	}
 	return v.Get(ctx, KeyScope, KeyName)

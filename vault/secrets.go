@@ -27,6 +27,25 @@ func (v *Vault) Put(ctx context.Context, scope, name string, plaintext []byte) e
 	return nil
 }
 
+// Create seals plaintext for scope and name and stores it unless a value is
+// there already, in which case it returns a *switchboard.Error with
+// CodeConflict and changes nothing: processes that race to create one
+// value (a key made on first start) agree on the winner's.
+func (v *Vault) Create(ctx context.Context, scope, name string, plaintext []byte) error {
+	sealed, err := v.Seal(scope, name, plaintext)
+	if err != nil {
+		return err
+	}
+	defer v.cache.forget(cacheKey(scope, name))
+	if err := v.store.CreateSecret(ctx, scope, name, sealed); err != nil {
+		if switchboard.ErrorCode(err) == switchboard.CodeConflict {
+			return err
+		}
+		return fmt.Errorf("store secret %s/%s: %w", scope, name, err)
+	}
+	return nil
+}
+
 // Get returns the plaintext of scope and name. A missing value is a
 // *switchboard.Error with CodeNotFound naming scope and name; a value that
 // does not open is an error matching [ErrDecrypt]. The caller owns the

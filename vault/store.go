@@ -26,6 +26,10 @@ type Store interface {
 	Secret(ctx context.Context, scope, name string) ([]byte, error)
 	// PutSecret inserts or replaces the sealed value of scope and name.
 	PutSecret(ctx context.Context, scope, name string, sealed []byte) error
+	// CreateSecret inserts the sealed value of scope and name, or returns
+	// CodeConflict and changes nothing when one is there: of concurrent
+	// creations, one wins.
+	CreateSecret(ctx context.Context, scope, name string, sealed []byte) error
 	// DeleteSecret removes scope and name; it is not an error when absent.
 	DeleteSecret(ctx context.Context, scope, name string) error
 	// SecretNames returns the names that hold a value in scope, sorted.

@@ -79,6 +79,16 @@ func (s *memStore) PutSecret(_ context.Context, scope, name string, sealed []byt
 	return nil
 }
 
+func (s *memStore) CreateSecret(_ context.Context, scope, name string, sealed []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.secrets[secretID{scope, name}]; ok {
+		return switchboard.Errorf(switchboard.CodeConflict, "secret %s/%s exists", scope, name)
+	}
+	s.secrets[secretID{scope, name}] = slices.Clone(sealed)
+	return nil
+}
+
 func (s *memStore) DeleteSecret(_ context.Context, scope, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

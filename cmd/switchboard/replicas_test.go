@@ -384,3 +384,51 @@ func httptestServer(t *testing.T, fn func(r *http.Request)) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// TestReplicasStartTogether starts two replicas at the same instant on an
+// empty database, several times: they agree on one vault key ring and one
+// audit key, so every entry either writes verifies.
+func TestReplicasStartTogether(t *testing.T) {
+	t.Parallel()
+	for round := range 3 {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			t.Parallel()
+			in := newPostgresInstance(t)
+			var wg sync.WaitGroup
+			rs := make([]*server, 2)
+			for i := range rs {
+				wg.Go(func() { rs[i] = in.serve() })
+			}
+			wg.Wait()
+			// One of them made the admin key; either answers it.
+			key := waitAdminKey(t, in)
+			for _, s := range rs {
+				for range 5 {
+					status, body := s.apiAs(key, "GET", "/api/v1/permissions", "")
+					require.Equal(t, 200, status, "%s", body)
+				}
+				status, body := s.apiAs(key, "POST", "/api/v1/roles",
+					fmt.Sprintf(`{"name":"r%d","permissions":["integration:slack:*"]}`, s.cmd.Process.Pid))
+				require.Equal(t, 201, status, "%s", body)
+			}
+			for _, s := range rs {
+				s.stop()
+			}
+			out := in.mustCLI("", "audit", "verify")
+			require.Contains(t, out, "no problem", out)
+		})
+	}
+}
+
+// waitAdminKey reads the admin key once the replica that made it has
+// written it.
+func waitAdminKey(t *testing.T, in *instance) string {
+	t.Helper()
+	var key string
+	waitFor(t, "the admin key", func() bool {
+		b, err := os.ReadFile(in.data + "/admin.token")
+		key = strings.TrimSpace(string(b))
+		return err == nil && key != ""
+	})
+	return key
+}

@@ -84,6 +84,8 @@ const (
 	qPutSecret = `
 INSERT INTO secrets (scope, name, sealed) VALUES ($1, $2, $3)
 ON CONFLICT (scope, name) DO UPDATE SET sealed = excluded.sealed`
+	qCreateSecret = `INSERT INTO secrets (scope, name, sealed) VALUES ($1, $2, $3)
+ON CONFLICT (scope, name) DO NOTHING`
 	qDeleteSecret = `DELETE FROM secrets WHERE scope = $1 AND name = $2`
 	qSecretNames  = `SELECT name FROM secrets WHERE scope = $1 ORDER BY name`
 	// qAllSecrets locks every row, so that no concurrent PutSecret lands

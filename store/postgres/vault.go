@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"github.com/switchboard-dev/switchboard"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
@@ -73,6 +74,22 @@ func (db *DB) PutSecret(ctx context.Context, scope, name string, sealed []byte) 
 	return db.inTx(ctx, op, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, qPutSecret, scope, name, blob(sealed)); err != nil {
 			return translate(err, op, "secret "+scope+"/"+name)
+		}
+		return db.record(ctx, tx, change{kindSecret, scope + "/" + name})
+	})
+}
+
+// CreateSecret inserts the sealed value of scope and name and records a
+// "secret" change, or returns CodeConflict when a value is there.
+func (db *DB) CreateSecret(ctx context.Context, scope, name string, sealed []byte) error {
+	const op = "create secret"
+	return db.inTx(ctx, op, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, qCreateSecret, scope, name, blob(sealed))
+		if err != nil {
+			return translate(err, op, "secret "+scope+"/"+name)
+		}
+		if tag.RowsAffected() == 0 {
+			return switchboard.Errorf(switchboard.CodeConflict, "secret %s/%s exists", scope, name)
 		}
 		return db.record(ctx, tx, change{kindSecret, scope + "/" + name})
 	})

@@ -72,6 +72,8 @@ const (
 	qPutSecret = `
 INSERT INTO secrets (scope, name, sealed) VALUES (?, ?, ?)
 ON CONFLICT (scope, name) DO UPDATE SET sealed = excluded.sealed`
+	qCreateSecret = `INSERT INTO secrets (scope, name, sealed) VALUES (?, ?, ?)
+ON CONFLICT (scope, name) DO NOTHING`
 	qDeleteSecret = `DELETE FROM secrets WHERE scope = ? AND name = ?`
 	qSecretNames  = `SELECT name FROM secrets WHERE scope = ? ORDER BY name`
 	qAllSecrets   = `SELECT scope, name, sealed FROM secrets ORDER BY scope, name`

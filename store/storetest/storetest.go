@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"configure writes secret and config at once", testConfigureAtomic},
 		{"vault keys", testVaultKeys},
 		{"secrets", testSecrets},
+		{"create secret", testCreateSecret},
 		{"secret scopes are isolated", testSecretScopes},
 		{"rotate vault", testRotateVault},
 		{"rotate vault error changes nothing", testRotateVaultError},
@@ -91,6 +92,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (Store, Store)) {
 		{"concurrent config updates across handles", testSharedConfig},
 		{"concurrent installs across handles", testSharedInstall},
 		{"configure writes secret and config at once across handles", testSharedConfigureAtomic},
+		{"concurrent creations of one secret across handles", testSharedCreateSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

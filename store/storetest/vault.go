@@ -3,7 +3,9 @@ package storetest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -189,4 +191,53 @@ func testRotateVaultError(t *testing.T, s Store) {
 	require.Equal(t, []vault.KeyRecord{storedKey(1)}, ks)
 	requireSecrets(t, s, rotationSecrets)
 	require.Equal(t, before, lastChange(t, s), "a failed rotation records no change")
+}
+
+func testCreateSecret(t *testing.T, s Store) {
+	ctx := t.Context()
+	before, err := s.LastChange(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.CreateSecret(ctx, "system", "K", []byte("first")))
+	after, err := s.LastChange(ctx)
+	require.NoError(t, err)
+	require.Greater(t, after, before, "a creation is a change")
+
+	err = s.CreateSecret(ctx, "system", "K", []byte("second"))
+	require.Equal(t, switchboard.CodeConflict, switchboard.ErrorCode(err), "%v", err)
+	got, err := s.Secret(ctx, "system", "K")
+	require.NoError(t, err)
+	require.Equal(t, []byte("first"), got, "a refused creation changes nothing")
+	last, err := s.LastChange(ctx)
+	require.NoError(t, err)
+	require.Equal(t, after, last)
+	require.NoError(t, s.CreateSecret(ctx, "platform", "K", []byte("other scope")))
+}
+
+// testSharedCreateSecret has two handles create one secret at once, again
+// and again: each time exactly one wins and both read its value.
+func testSharedCreateSecret(t *testing.T, a, b Store) {
+	ctx := t.Context()
+	for i := range 10 {
+		name := fmt.Sprintf("K%d", i)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for j, s := range []Store{a, b} {
+			wg.Go(func() { errs[j] = s.CreateSecret(ctx, "system", name, []byte{byte(j)}) })
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			if err == nil {
+				won++
+				continue
+			}
+			require.Equal(t, switchboard.CodeConflict, switchboard.ErrorCode(err), "%v", err)
+		}
+		require.Equal(t, 1, won, name)
+		va, err := a.Secret(ctx, "system", name)
+		require.NoError(t, err)
+		vb, err := b.Secret(ctx, "system", name)
+		require.NoError(t, err)
+		require.Equal(t, va, vb)
+	}
 }
