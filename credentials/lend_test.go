@@ -101,3 +101,17 @@ func (e *env) connectAs(user switchboard.Principal) credentials.Connection {
 	e.provider.SetUser(user.ID)
 	return e.connect(user)
 }
+
+func TestDelegatedCallGetsNoConnectLink(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := switchboard.WithDelegation(t.Context(), switchboard.Delegation{ID: "d", User: alice,
+		Scope: []string{"*"}})
+	_, err := e.m.Resolve(ctx, e.act, alice, "")
+	nc := requireCode(t, err, switchboard.CodeNotConnected)
+	require.Empty(t, nc.ConnectURL, "the agent must not connect an account as alice's")
+	require.Contains(t, nc.Message, "ask user:alice to connect")
+	// Alice herself gets one.
+	_, err = e.resolve(alice, "")
+	require.NotEmpty(t, requireCode(t, err, switchboard.CodeNotConnected).ConnectURL)
+}

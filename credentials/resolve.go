@@ -232,6 +232,14 @@ func (m *Manager) notConnected(ctx context.Context, in *registry.Integration, pr
 		return switchboard.Errorf(switchboard.CodeUpstream,
 			"%s's platform connection does not work", name(in))
 	}
+	if d, delegated := switchboard.DelegationFrom(ctx); delegated {
+		// A link would let the agent connect an account of its choosing
+		// as the user's: only the user connects their own.
+		e := notConnected(in, "", dead).(*switchboard.Error)
+		e.Message = fmt.Sprintf("%s has no working %s connection, and an agent acting for "+
+			"them cannot make one: ask %s to connect their account", d.User, name(in), d.User)
+		return e
+	}
 	renew := ""
 	if dead != nil {
 		renew = dead.ID

@@ -10,17 +10,19 @@ import (
 )
 
 type offboarded struct {
-	Principal          string `json:"principal"`
-	KeysRevoked        int    `json:"keysRevoked"`
-	RolesRemoved       int    `json:"rolesRemoved"`
-	DelegationsRevoked int    `json:"delegationsRevoked"`
-	ConnectionsRemoved int    `json:"connectionsRemoved"`
+	Principal            string `json:"principal"`
+	KeysRevoked          int    `json:"keysRevoked"`
+	RolesRemoved         int    `json:"rolesRemoved"`
+	DelegationsRevoked   int    `json:"delegationsRevoked"`
+	SubscriptionsRemoved int    `json:"subscriptionsRemoved"`
+	ConnectionsRemoved   int    `json:"connectionsRemoved"`
 }
 
 // removePrincipal offboards {principal} (URL-escaped, as user%3Aalice): it
 // revokes every key of it, then takes every role from it, then revokes the
-// delegations it issued or received, then removes its connected accounts
-// and what they were lent to. Keys go first, since they are what lets it in; a
+// delegations it issued or received, then deletes its webhook
+// subscriptions, then removes its connected accounts and what they were
+// lent to. Keys go first, since they are what lets it in; a
 // failure after them leaves a state that running the request again
 // completes.
 func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
@@ -53,6 +55,12 @@ func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	var subs int
+	if s.hooks != nil {
+		if subs, err = s.hooks.RemovePrincipal(ctx, p); err != nil {
+			return err
+		}
+	}
 	var conns int
 	if s.conns != nil {
 		if conns, err = s.conns.RemovePrincipal(ctx, p); err != nil {
@@ -61,7 +69,7 @@ func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, offboarded{Principal: p.String(),
 		KeysRevoked: revoked, RolesRemoved: len(held), DelegationsRevoked: delegations,
-		ConnectionsRemoved: conns})
+		SubscriptionsRemoved: subs, ConnectionsRemoved: conns})
 }
 
 // pathParam returns the URL parameter name unescaped exactly once. The

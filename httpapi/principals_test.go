@@ -34,13 +34,13 @@ func TestRemovePrincipal(t *testing.T) {
 		want   string
 	}{
 		{name: "escaped", path: "user%3Aalice", status: http.StatusOK,
-			want: `{"principal":"user:alice","keysRevoked":2,"rolesRemoved":1,"delegationsRevoked":0,"connectionsRemoved":0}`},
+			want: `{"principal":"user:alice","keysRevoked":2,"rolesRemoved":1,"delegationsRevoked":0,"subscriptionsRemoved":0,"connectionsRemoved":0}`},
 		{name: "unescaped", path: "user:alice", status: http.StatusOK,
-			want: `{"principal":"user:alice","keysRevoked":2,"rolesRemoved":1,"delegationsRevoked":0,"connectionsRemoved":0}`},
+			want: `{"principal":"user:alice","keysRevoked":2,"rolesRemoved":1,"delegationsRevoked":0,"subscriptionsRemoved":0,"connectionsRemoved":0}`},
 		{name: "nothing to remove", path: "app%3Aci", status: http.StatusOK,
-			want: `{"principal":"app:ci","keysRevoked":0,"rolesRemoved":0,"delegationsRevoked":0,"connectionsRemoved":0}`},
+			want: `{"principal":"app:ci","keysRevoked":0,"rolesRemoved":0,"delegationsRevoked":0,"subscriptionsRemoved":0,"connectionsRemoved":0}`},
 		{name: "external subject", path: "user%3Aauth0%7C6543", status: http.StatusOK,
-			want: `{"principal":"user:auth0|6543","keysRevoked":0,"rolesRemoved":0,"delegationsRevoked":0,"connectionsRemoved":0}`},
+			want: `{"principal":"user:auth0|6543","keysRevoked":0,"rolesRemoved":0,"delegationsRevoked":0,"subscriptionsRemoved":0,"connectionsRemoved":0}`},
 		{name: "no kind", path: "alice", status: http.StatusBadRequest},
 		{name: "escaped slash", path: "user%3Aa%2Fb", status: http.StatusBadRequest},
 		// Unescaped once, %2541 is "%41", which no principal holds; a

@@ -40,6 +40,8 @@ type Webhooks interface {
 	Unsubscribe(ctx context.Context, id string) error
 	Deliveries(ctx context.Context, subscriptionID string, limit int) ([]webhook.Delivery, error)
 	Redeliver(ctx context.Context, subscriptionID string, id int64) (webhook.Delivery, error)
+	// RemovePrincipal deletes the subscriptions p made, for offboarding.
+	RemovePrincipal(ctx context.Context, p switchboard.Principal) (int, error)
 }
 
 // hookRoutes serves the listener URLs, public: the token is the proof, and
@@ -66,6 +68,9 @@ func (s *Server) webhookRoutes(r chi.Router) {
 // receiveHook takes in one delivery. A body over the integration's cap is
 // refused from its Content-Length before it is read, or as soon as a
 // chunked body passes the cap. Refusals say nothing of why.
+// HookBodyTimeout bounds how long reading one delivery's body may take.
+const HookBodyTimeout = 30 * time.Second
+
 func (s *Server) receiveHook(w http.ResponseWriter, r *http.Request) {
 	ctx := audit.WithOrigin(r.Context(), audit.Origin{Surface: audit.SurfaceWebhook,
 		RequestID: RequestID(r.Context())})
@@ -78,13 +83,20 @@ func (s *Server) receiveHook(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tooLarge(t.MaxBodyBytes))
 		return
 	}
+	// A sender that trickles its body holds a connection no longer than
+	// this; the deadline goes once the body is read, so the answer is not
+	// cut short.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(HookBodyTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.MaxBodyBytes))
+	_ = rc.SetReadDeadline(time.Time{})
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			s.fail(w, r, tooLarge(t.MaxBodyBytes))
 			return
 		}
-		s.fail(w, r, invalidRequest("the request body could not be read"))
+		s.fail(w, r, switchboard.Wrap(switchboard.CodeInvalidRequest, err,
+			"the request body could not be read in time"))
 		return
 	}
 	a, err := s.hooks.Receive(ctx, t, r.Header, body)
@@ -276,6 +288,12 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			_ = s.noteFailure(r, err)
 			return nil
 		}
+		if len(evs) > 0 && !s.mayStillRead(r, in.ID()) {
+			// The key, delegation or role that opened the stream is gone:
+			// it ends before sending more.
+			_, _ = io.WriteString(w, ": access revoked\n\n")
+			return nil
+		}
 		for _, e := range evs {
 			if err := writeSSE(w, e); err != nil {
 				return nil
@@ -301,6 +319,18 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+}
+
+// mayStillRead authenticates r's bearer token again and reports whether
+// its caller still holds integration:{appID}:events: a stream outlives the
+// request that authorized it, and authority only narrows.
+func (s *Server) mayStillRead(r *http.Request, appID string) bool {
+	c, err := s.caller(r)
+	if err != nil {
+		return false
+	}
+	ctx := identity.NewCallerContext(context.WithoutCancel(r.Context()), c)
+	return s.authz.Allowed(ctx, c.Principal, rbac.EventsKey(appID))
 }
 
 // writeSSE writes one event; its name is kept to one line.
@@ -354,6 +384,21 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) erro
 	in, err := s.eventsOf(r, req.Integration)
 	if err != nil {
 		return err
+	}
+	ctx := r.Context()
+	if _, delegated := switchboard.DelegationFrom(ctx); delegated {
+		return switchboard.Errorf(switchboard.CodeForbidden,
+			"a delegation token cannot make a subscription: it would outlive the delegation; "+
+				"use the agent's own key")
+	}
+	// Deliveries check the owner's assigned roles each time, so a
+	// permission a login only claims would not last past this request.
+	key := rbac.EventsKey(in.ID())
+	// A context of nothing but the principal: assigned roles only.
+	if !s.authz.Allowed(context.Background(), identity.FromContext(ctx), key) {
+		return switchboard.Errorf(switchboard.CodeForbidden,
+			"a subscription needs %s assigned to %s (a role your login claims is not enough): "+
+				"an administrator can assign it", key, identity.FromContext(ctx))
 	}
 	sub, secret, err := s.hooks.Subscribe(r.Context(), webhook.NewSubscription{AppID: in.ID(),
 		Events: req.Events, URL: req.URL, Principal: identity.FromContext(r.Context())})

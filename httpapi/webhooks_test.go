@@ -101,6 +101,10 @@ func (f *fakeHooks) Redeliver(context.Context, string, int64) (webhook.Delivery,
 	return webhook.Delivery{}, nil
 }
 
+func (f *fakeHooks) RemovePrincipal(context.Context, switchboard.Principal) (int, error) {
+	return 0, nil
+}
+
 func hooksEnv(t *testing.T) (*testEnv, *fakeHooks) {
 	hooks := newFakeHooks()
 	return newEnv(t, func(c *Config) { c.Webhooks = hooks }), hooks
@@ -232,4 +236,43 @@ func TestEventStreamResumes(t *testing.T) {
 	hooks.add("three\nid: 99") // a name cannot forge a field
 	require.Equal(t, "id: 3", next())
 	require.Equal(t, "event: three id: 99", next())
+}
+
+func TestEventStreamEndsWhenAccessGoes(t *testing.T) {
+	t.Parallel()
+	e, hooks := hooksEnv(t)
+	e.authz.mu.Lock()
+	e.authz.grants = []string{"integration:slack:events"}
+	e.authz.mu.Unlock()
+	hooks.add("one")
+	srv := httptest.NewServer(e.srv.Handler())
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		srv.URL+"/api/v1/events/stream?integration=slack", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+memberToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	lines := bufio.NewScanner(resp.Body)
+	require.True(t, lines.Scan())
+	require.Equal(t, "id: 1", lines.Text())
+
+	// The member loses the permission; the next event is not sent, and
+	// the stream ends.
+	e.authz.mu.Lock()
+	e.authz.grants = nil
+	e.authz.mu.Unlock()
+	hooks.add("secret-after-revocation")
+	var rest []string
+	for lines.Scan() {
+		rest = append(rest, lines.Text())
+	}
+	require.Contains(t, rest, ": access revoked")
+	for _, l := range rest {
+		require.NotContains(t, l, "secret-after-revocation")
+	}
 }

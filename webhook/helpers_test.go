@@ -114,6 +114,7 @@ type options struct {
 	secret       string
 	allowPrivate bool
 	retry        webhook.Retry
+	authz        webhook.Authorizer
 }
 
 func newFixture(t *testing.T, db store, o options) *fixture {
@@ -139,7 +140,7 @@ func newFixture(t *testing.T, db store, o options) *fixture {
 		clock: &clock{now: time.Unix(1_700_000_000, 0).UTC()}}
 	f.svc, err = webhook.New(webhook.Config{Store: db, Vault: v, Secrets: v, Installed: reg,
 		PublicURL: "https://sb.example", Client: hb.Client(), Auditor: f.audit,
-		Clock: f.clock, Retry: o.retry})
+		Clock: f.clock, Retry: o.retry, Authorizer: o.authz})
 	require.NoError(t, err)
 	return f
 }

@@ -272,12 +272,25 @@ func (s *Service) attempt(ctx context.Context, c Claimed) error {
 	if err != nil {
 		return err
 	}
+	now := s.clock.Now()
+	if why := s.unauthorized(ctx, sub); why != "" {
+		// Authority only narrows: an owner who lost the right to read the
+		// events (or was offboarded) receives no more of them.
+		d.Status, d.LastError, d.UpdatedAt = StatusFailed, why, now
+		s.log.WarnContext(ctx, "webhook delivery refused", slog.String("subscription", sub.ID),
+			slog.Int64("delivery", d.ID), slog.String("reason", why))
+		err = s.store.UpdateDelivery(ctx, d)
+		if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
+			return nil
+		}
+		return err
+	}
 	secret, err := s.vault.Open(ctx, ScopeSubscription, sub.ID, sealed)
 	if err != nil {
 		return fmt.Errorf("open subscription secret: %w", err)
 	}
 	sendErr := s.send(ctx, sub, secret, c.Event)
-	now := s.clock.Now()
+	now = s.clock.Now()
 	d.Attempts++
 	d.UpdatedAt = now
 	switch {
@@ -299,6 +312,41 @@ func (s *Service) attempt(ctx context.Context, c Claimed) error {
 		return nil
 	}
 	return err
+}
+
+// unauthorized says why sub's owner may no longer receive its events, or
+// "" when it may.
+func (s *Service) unauthorized(ctx context.Context, sub Subscription) string {
+	if s.authz == nil {
+		return ""
+	}
+	key := "integration:" + sub.AppID + ":events"
+	p, err := switchboard.ParsePrincipal(sub.Principal)
+	if err == nil && s.authz.Allowed(ctx, p, key) {
+		return ""
+	}
+	return "the subscription's owner " + sub.Principal + " no longer holds " + key
+}
+
+// RemovePrincipal deletes every subscription p made, for offboarding, and
+// returns how many.
+func (s *Service) RemovePrincipal(ctx context.Context, p switchboard.Principal) (int, error) {
+	subs, err := s.store.Subscriptions(ctx, "")
+	if err != nil {
+		return 0, fmt.Errorf("list subscriptions: %w", err)
+	}
+	n := 0
+	for _, sub := range subs {
+		if sub.Principal != p.String() {
+			continue
+		}
+		if err := s.Unsubscribe(ctx, sub.ID); err != nil &&
+			switchboard.ErrorCode(err) != switchboard.CodeNotFound {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Message is the body of an outbound delivery.

@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -238,6 +239,63 @@ func TestOutboundFollowsTheAddressPolicy(t *testing.T) {
 	require.Equal(t, webhook.StatusPending, ds[0].Status)
 	require.Contains(t, ds[0].LastError, "post to subscriber")
 	require.NotContains(t, ds[0].LastError, srv.URL)
+}
+
+// holders is an Authorizer granting every key to the principals it holds.
+type holders struct {
+	mu sync.Mutex
+	in map[string]bool
+}
+
+func (h *holders) Allowed(_ context.Context, p switchboard.Principal, _ string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.in[p.String()]
+}
+
+func (h *holders) set(p string, holds bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.in[p] = holds
+}
+
+func TestOutboundStopsWhenTheOwnerLosesThePermission(t *testing.T) {
+	t.Parallel()
+	authz := &holders{in: map[string]bool{"app:ci": true}}
+	f := newFixture(t, backends[0].open(t), options{manifest: hookManifest("github", ""),
+		secret: "gh", allowPrivate: true, retry: fastRetry, authz: authz})
+	ctx := t.Context()
+	rcv, srv := newReceiver(t, 0)
+	sub, secret, err := f.svc.Subscribe(ctx, webhook.NewSubscription{AppID: "svc", URL: srv.URL,
+		Principal: switchboard.Principal{Kind: "app", ID: "ci"}})
+	require.NoError(t, err)
+	rcv.setSecret(secret)
+	send := func(id string) {
+		body := `{"id":"` + id + `"}`
+		require.Equal(t, http.StatusOK, f.receive(t, githubDelivery("gh", id, body), body).Status)
+		_, err := f.svc.Dispatch(ctx)
+		require.NoError(t, err)
+	}
+	send("while-held")
+	authz.set("app:ci", false)
+	send("after-revocation")
+	attempts, accepted, _ := rcv.snapshot()
+	require.Equal(t, map[string]int{"evt_1": 1}, attempts,
+		"nothing is sent once the owner lost the permission")
+	require.Len(t, accepted, 1)
+	ds, err := f.svc.Deliveries(ctx, sub.ID, 10)
+	require.NoError(t, err)
+	require.Len(t, ds, 2)
+	require.Equal(t, webhook.StatusFailed, ds[0].Status)
+	require.Contains(t, ds[0].LastError, "no longer holds integration:svc:events")
+
+	// Offboarding deletes what the principal subscribed.
+	n, err := f.svc.RemovePrincipal(ctx, switchboard.Principal{Kind: "app", ID: "ci"})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	subs, err := f.svc.Subscriptions(ctx, "svc")
+	require.NoError(t, err)
+	require.Empty(t, subs)
 }
 
 func TestSubscribeRefusesBadInput(t *testing.T) {

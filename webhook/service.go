@@ -91,6 +91,16 @@ type Config struct {
 	// PollInterval is how often Run looks for due deliveries when nothing
 	// wakes it; one second by default.
 	PollInterval time.Duration
+	// Authorizer, when set, is asked before each outbound delivery whether
+	// the subscription's owner still holds integration:{id}:events; a
+	// delivery to an owner who lost it fails at once, unsent.
+	Authorizer Authorizer
+}
+
+// Authorizer says whether a principal holds a permission through the roles
+// assigned to it.
+type Authorizer interface {
+	Allowed(ctx context.Context, p switchboard.Principal, key string) bool
 }
 
 // Service runs listeners, intake, event listings and outbound
@@ -108,6 +118,7 @@ type Service struct {
 	rand      io.Reader
 	retry     Retry
 	poll      time.Duration
+	authz     Authorizer
 
 	mu      sync.Mutex
 	waiters map[chan struct{}]struct{}
@@ -144,7 +155,7 @@ func New(cfg Config) (*Service, error) {
 		store: cfg.Store, vault: cfg.Vault, secrets: cfg.Secrets, installed: cfg.Installed,
 		public: strings.TrimSuffix(cfg.PublicURL, "/"), client: cfg.Client,
 		auditor: cfg.Auditor, log: cfg.Logger, clock: cfg.Clock, rand: cfg.Rand,
-		retry: cfg.Retry, poll: cfg.PollInterval,
+		retry: cfg.Retry, poll: cfg.PollInterval, authz: cfg.Authorizer,
 		waiters: map[chan struct{}]struct{}{}, closed: make(chan struct{}),
 	}, nil
 }

@@ -236,6 +236,23 @@ func TestTwilioComputed(t *testing.T) {
 	refusedWith(t, webhook.Verify(spec("twilio"), req, secret, time.Now()), "does not match")
 	req.URL, req.Header = url, headers("Content-Type", "application/x-www-form-urlencoded")
 	refusedWith(t, webhook.Verify(spec("twilio"), req, secret, time.Now()), "missing")
+
+	// A body the signature does not cover is refused, however the URL is
+	// signed: JSON, or a form that does not parse.
+	m = hmac.New(sha1.New, secret)
+	m.Write([]byte(url))
+	urlOnly := base64.StdEncoding.EncodeToString(m.Sum(nil))
+	for _, tc := range []struct{ ct, body string }{
+		{"application/json", `{"type":"order.created","evil":true}`},
+		{"text/plain", "anything"},
+		{"application/x-www-form-urlencoded", "a=%zz"},
+	} {
+		req := webhook.Request{URL: url, Body: []byte(tc.body),
+			Header: headers("Content-Type", tc.ct, "X-Twilio-Signature", urlOnly)}
+		refusedWith(t, webhook.Verify(spec("twilio"), req, secret, time.Now()), "form bodies only")
+	}
+	empty := webhook.Request{URL: url, Header: headers("X-Twilio-Signature", urlOnly)}
+	require.NoError(t, webhook.Verify(spec("twilio"), empty, secret, time.Now()))
 }
 
 func TestStandardWebhooksPublishedVector(t *testing.T) {

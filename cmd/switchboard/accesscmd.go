@@ -252,12 +252,17 @@ func cmdPrincipals(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	subs, err := a.hooks.RemovePrincipal(ctx, p)
+	if err != nil {
+		return err
+	}
 	c, err := a.creds.RemovePrincipal(ctx, p)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s offboarded: %d keys revoked, every role removed, "+
-		"%d delegations revoked, %d connections deleted\n", p, n, d, c)
+		"%d delegations revoked, %d subscriptions deleted, %d connections deleted\n",
+		p, n, d, subs, c)
 	return nil
 }
 

@@ -266,7 +266,7 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	// policy.
 	a.hooks, err = webhook.New(webhook.Config{Store: a.store, Vault: v, Secrets: v,
 		Installed: a.registry, PublicURL: a.cfg.publicURL, Client: a.backend.Client(),
-		Auditor: a.audit, Logger: a.log})
+		Auditor: a.audit, Logger: a.log, Authorizer: a.rbac})
 	if err != nil {
 		return err
 	}
