@@ -49,8 +49,8 @@ type eventList struct {
 type listedEvent struct {
 	ID         string          `json:"id"`
 	Event      string          `json:"event"`
-	DeliveryID string          `json:"delivery_id"`
-	ReceivedAt time.Time       `json:"received_at"`
+	DeliveryID string          `json:"deliveryId"`
+	ReceivedAt time.Time       `json:"receivedAt"`
 	Payload    json.RawMessage `json:"payload"`
 }
 

@@ -186,7 +186,7 @@ func webhooksEndToEnd(t *testing.T, in *instance) {
 	cs := s.client("http", "2026-07-28", nil)
 	text, res := callTool(t, cs, "list_events", map[string]any{"integration_id": "github"})
 	require.False(t, res.IsError, text)
-	require.Contains(t, text, `"delivery_id":"d-2"`)
+	require.Contains(t, text, `"deliveryId":"d-2"`)
 
 	// Rotation retires the old URL at once; purge forgets everything.
 	status, body = s.api("POST", "/api/v1/integrations/github/webhooks/rotate", "")
