@@ -70,6 +70,13 @@ type app struct {
 	changed *broadcast
 }
 
+// The vault value whose creation elects the process that bootstraps a
+// fresh store.
+const (
+	bootstrapScope = "system"
+	bootstrapName  = "bootstrap"
+)
+
 // pgChangePoll is how often a PostgreSQL replica reads the change feed
 // unasked: LISTEN wakes it for every change, and after a reconnect.
 const pgChangePoll = 5 * time.Second
@@ -206,10 +213,6 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 	if err != nil {
 		return err
 	}
-	a.rbac, err = rbac.New(ctx, rbac.Config{Store: a.store, Logger: a.log, Auditor: a.audit})
-	if err != nil {
-		return err
-	}
 	builtin, err := registry.LoadBuiltin(examples.Catalog)
 	if err != nil {
 		return err
@@ -234,6 +237,15 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 			}
 			return a.hooks.Purge(ctx, appID)
 		}})
+	if err != nil {
+		return err
+	}
+	// The roles are read after the registry read the change feed's
+	// position: a change made between the two is then either in the roles
+	// or past that position, where the feed's next read finds it. Read the
+	// other way round, a role assigned by another process meanwhile would
+	// stay unseen until some later change.
+	a.rbac, err = rbac.New(ctx, rbac.Config{Store: a.store, Logger: a.log, Auditor: a.audit})
 	if err != nil {
 		return err
 	}
@@ -287,6 +299,16 @@ func (a *app) bootstrap(ctx context.Context) error {
 		Surface: audit.SurfaceSystem})
 	if fresh, err := a.fresh(ctx); err != nil || !fresh {
 		return err
+	}
+	// Of replicas that start together on a fresh store, the one that
+	// creates this marker makes the administrator's key; the others make
+	// none, so that no second admin key sits on another machine's disk.
+	err := a.vault.Create(ctx, bootstrapScope, bootstrapName, []byte("1"))
+	if switchboard.ErrorCode(err) == switchboard.CodeConflict {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
 	}
 	token, err := a.auth.Bootstrap(ctx)
 	if err != nil || token == "" {
