@@ -124,6 +124,39 @@ func callIntegrationTool() mcpgo.Tool {
 	return t
 }
 
+// withConnectionArgument adds the optional _connection argument to the
+// input schema of an action that runs with the caller's connection, so
+// that clients which check arguments against the schema may send it. A
+// schema that is not an object with properties is returned as it is.
+func withConnectionArgument(schema json.RawMessage) json.RawMessage {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(schema, &obj) != nil {
+		return schema
+	}
+	var props map[string]json.RawMessage
+	if raw, ok := obj["properties"]; ok && json.Unmarshal(raw, &props) != nil {
+		return schema
+	}
+	if props == nil {
+		props = map[string]json.RawMessage{}
+	}
+	if _, taken := props[connectionArgument]; taken {
+		return schema
+	}
+	props[connectionArgument] = json.RawMessage(`{"type":"string","description":` +
+		`"Which of the user's connected accounts to use (a connection id); the oldest active one when absent"}`)
+	b, err := json.Marshal(props)
+	if err != nil {
+		return schema
+	}
+	obj["properties"] = b
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return schema
+	}
+	return out
+}
+
 func actionTool(act *registry.Action) mcpgo.Tool {
 	in := act.Integration.Manifest
 	desc := act.Spec.Description
@@ -137,7 +170,11 @@ func actionTool(act *registry.Action) mcpgo.Tool {
 	if act.Request == nil {
 		desc += " (not implemented yet: the manifest has no request block)"
 	}
-	t := mcpgo.NewToolWithRawSchema(act.Tool, desc, act.InputSchema)
+	schema := act.InputSchema
+	if act.Credentials == registry.CredentialsUser || act.Connection {
+		schema = withConnectionArgument(schema)
+	}
+	t := mcpgo.NewToolWithRawSchema(act.Tool, desc, schema)
 	if len(act.Spec.OutputSchema) > 0 {
 		t.RawOutputSchema = act.Spec.OutputSchema
 	}
