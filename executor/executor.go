@@ -64,6 +64,12 @@ type Auditor interface {
 type Connections interface {
 	Resolve(ctx context.Context, act *registry.Action, user switchboard.Principal,
 		connectionID string) (map[string]string, error)
+	// Refused is told the service answered 401 to a call that ran with the
+	// connection Resolve gave: it returns fresh values to try once more,
+	// or the error to answer (cause, or not_connected for a connection it
+	// found dead).
+	Refused(ctx context.Context, act *registry.Action, user switchboard.Principal,
+		connectionID string, cause error) (map[string]string, error)
 }
 
 // Runner reaches the service for one action.
@@ -298,6 +304,18 @@ func (e *Executor) run(ctx context.Context, c Call, act *registry.Action) (json.
 	if err != nil {
 		return nil, err
 	}
+	out, err := e.runner.Run(ctx, act, values)
+	if err == nil || values.Connection == nil || switchboard.AsError(err).UpstreamStatus != 401 {
+		return out, err
+	}
+	// The service refused the connection's credentials, and did nothing:
+	// a renewed token gets one more try; a connection that cannot be
+	// renewed is found dead and the caller told how to reconnect.
+	fresh, rerr := e.conns.Refused(ctx, act, callUser(ctx, c), c.ConnectionID, err)
+	if rerr != nil || fresh == nil {
+		return nil, rerr
+	}
+	values.Connection = fresh
 	return e.runner.Run(ctx, act, values)
 }
 
@@ -310,10 +328,7 @@ func (e *Executor) values(ctx context.Context, c Call, act *registry.Action,
 	v := backend.Values{Input: obj, Config: in.Config, Secrets: map[string][]byte{}}
 	// A delegated call runs as its user: with their connections, as their
 	// {{user.id}}.
-	user := c.Caller
-	if u := onBehalfOf(ctx); !u.IsZero() {
-		user = u
-	}
+	user := callUser(ctx, c)
 	if user.Kind == switchboard.KindUser {
 		v.UserID = user.ID
 	}
@@ -342,6 +357,15 @@ func (e *Executor) values(ctx context.Context, c Call, act *registry.Action,
 		v.Secrets[prop] = secret
 	}
 	return v, nil
+}
+
+// callUser is whose connections and {{user.id}} c runs with: the user a
+// delegated call acts for, else the caller.
+func callUser(ctx context.Context, c Call) switchboard.Principal {
+	if u := onBehalfOf(ctx); !u.IsZero() {
+		return u
+	}
+	return c.Caller
 }
 
 // onBehalfOf is the user a delegated call acts for, or the zero Principal.

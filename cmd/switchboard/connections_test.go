@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,9 +167,15 @@ func TestConnectGitHubLikeAUser(t *testing.T) {
 func TestCredentialFormConnection(t *testing.T) {
 	t.Parallel()
 	var seen atomicString
+	var revoked atomic.Bool
 	notion := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen.Store(r.Header.Get("Authorization"))
 		w.Header().Set("Content-Type", "application/json")
+		if revoked.Load() {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"object":"error","code":"unauthorized"}`)
+			return
+		}
 		fmt.Fprint(w, `{"object":"list","results":[]}`)
 	}))
 	t.Cleanup(notion.Close)
@@ -198,6 +205,24 @@ func TestCredentialFormConnection(t *testing.T) {
 	require.NotContains(t, string(body), token)
 	require.Contains(t, string(body), `"label":"work"`)
 	require.NotContains(t, in.logs.String(), token)
+
+	// The user revokes the token at Notion: the next call says to
+	// reconnect, with a link that renews this connection, and later calls
+	// fail at once without reaching Notion.
+	revoked.Store(true)
+	status, body = s.api("POST", "/api/v1/integrations/notion/actions/search", `{"query":"x"}`)
+	require.Equal(t, 409, status, "%s", body)
+	var p struct{ Code, ConnectURL string }
+	require.NoError(t, json.Unmarshal(body, &p))
+	require.Equal(t, "not_connected", p.Code)
+	require.NotEmpty(t, p.ConnectURL)
+	status, body = s.api("GET", "/api/v1/integrations/notion/auth", "")
+	require.Equal(t, 200, status)
+	require.Contains(t, string(body), `"deadCount":1`)
+	seen.Store("")
+	status, _ = s.api("POST", "/api/v1/integrations/notion/actions/search", `{"query":"x"}`)
+	require.Equal(t, 409, status)
+	require.Empty(t, seen.Load(), "a dead connection is not tried")
 }
 
 // atomicString is a string read and written from several goroutines.
