@@ -42,9 +42,11 @@ func BenchmarkCallPath(b *testing.B) {
 	}))
 	defer upstream.Close()
 	stores := map[string]func(b *testing.B) config{
-		"sqlite": func(b *testing.B) config { return config{dataDir: b.TempDir()} },
+		"sqlite": func(b *testing.B) config {
+			return config{dataDir: b.TempDir(), publicURL: benchPublicURL}
+		},
 		"postgres": func(b *testing.B) config {
-			return config{dataDir: b.TempDir(), databaseURL: pgtest.URL(b)}
+			return config{dataDir: b.TempDir(), databaseURL: pgtest.URL(b), publicURL: benchPublicURL}
 		},
 	}
 	for _, name := range []string{"sqlite", "postgres"} {
@@ -72,6 +74,10 @@ func BenchmarkCallPath(b *testing.B) {
 		})
 	}
 }
+
+// benchPublicURL is the public URL of the benchmarked app; nothing reaches
+// it.
+const benchPublicURL = "http://127.0.0.1:8080"
 
 // benchClients is how many clients per CPU call at once: an agent platform
 // has many sessions in flight, and the audit's group commit is built for it.
