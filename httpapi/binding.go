@@ -44,12 +44,18 @@ func bindBrowser(w http.ResponseWriter, providerURL string) {
 		return
 	}
 	name, value := bindingCookie(state)
+	// The redirect URI is where the browser comes back: over TLS or not,
+	// and under the public URL's path, which a proxy may strip before the
+	// request reaches this server.
+	path := credentials.CallbackPath
+	if back, err := url.Parse(q.Get("redirect_uri")); err == nil && back.Path != "" {
+		path = back.Path
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: name, Value: value, Path: credentials.CallbackPath,
+		Name: name, Value: value, Path: path,
 		MaxAge: int(credentials.StateTTL.Seconds()), HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
-		// The redirect URI says whether browsers reach the server over TLS.
-		Secure: strings.HasPrefix(q.Get("redirect_uri"), "https://"),
+		Secure:   strings.HasPrefix(q.Get("redirect_uri"), "https://"),
 	})
 }
 
@@ -68,6 +74,8 @@ func checkBinding(w http.ResponseWriter, r *http.Request) error {
 			"this sign-in was not started in this browser: start connecting again "+
 				"from the app or the connect link, in the browser you will use")
 	}
+	// The cookie expires with its state anyway; clearing it is tidiness,
+	// for the path it has when no proxy prefixes the public URL.
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: credentials.CallbackPath,
 		MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	return nil

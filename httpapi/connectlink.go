@@ -28,17 +28,19 @@ func (s *Server) openConnectLink(w http.ResponseWriter, r *http.Request) {
 	case registry.UserAuthOAuth2:
 		s.writePage(w, r, http.StatusOK, page{
 			Title: "Connect " + displayName(in),
-			Form:  &formPage{Integration: displayName(in), User: link.User.String()},
+			Form: &formPage{Integration: displayName(in), User: link.User.String(),
+				Nonce: issueLinkNonce(w, r, token)},
 		})
 	case registry.UserAuthCredentials:
-		s.showForm(w, r, in, link, http.StatusOK, nil)
+		s.showForm(w, r, in, token, link, http.StatusOK, nil)
 	default:
 		s.linkFailed(w, r, in, switchboard.Errorf(switchboard.CodeNotImplemented,
 			"%s connects accounts in a way this page cannot show", displayName(in)))
 	}
 }
 
-// postConnectLink acts on a confirmed connect link: for OAuth 2.0 it uses
+// postConnectLink acts on a connect link confirmed on its own page in this
+// browser (the form's nonce matches its cookie; see issueLinkNonce): for OAuth 2.0 it uses
 // the link up and sends the browser to the provider's authorization page,
 // the flow running as the link's user and bound to this browser, then
 // coming back to the link's return_to (when allowed) or to a result page; for a credential form
@@ -49,6 +51,14 @@ func (s *Server) postConnectLink(w http.ResponseWriter, r *http.Request) {
 	token := chi.URLParam(r, "token")
 	in, link, ok := s.linkTarget(w, r, token)
 	if !ok {
+		return
+	}
+	if err := parseForm(r); err != nil {
+		s.linkFailed(w, r, in, err)
+		return
+	}
+	if err := checkLinkNonce(r, token); err != nil {
+		s.linkFailed(w, r, in, err)
 		return
 	}
 	if in.Manifest.UserAuth.Model() == registry.UserAuthOAuth2 {
@@ -68,9 +78,6 @@ func (s *Server) postConnectLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fields, err := formFields(in)
-	if err == nil {
-		err = parseForm(r)
-	}
 	if err != nil {
 		s.linkFailed(w, r, in, err)
 		return
@@ -80,7 +87,7 @@ func (s *Server) postConnectLink(w http.ResponseWriter, r *http.Request) {
 	if e, ok := errors.AsType[*switchboard.Error](err); ok &&
 		e.Code == switchboard.CodeInvalidInput {
 		s.noteFailure(r, err)
-		s.showForm(w, r, in, link, e.Code.Status(), e)
+		s.showForm(w, r, in, token, link, e.Code.Status(), e)
 		return
 	}
 	if err != nil {
@@ -137,13 +144,14 @@ func (s *Server) linkFailed(w http.ResponseWriter, r *http.Request, in *registry
 // showForm answers the credential form of in for link's user, with the
 // problems of invalid when it is not nil.
 func (s *Server) showForm(w http.ResponseWriter, r *http.Request, in *registry.Integration,
-	link credentials.Link, status int, invalid *switchboard.Error) {
+	token string, link credentials.Link, status int, invalid *switchboard.Error) {
 	fields, err := formFields(in)
 	if err != nil {
 		s.linkFailed(w, r, in, err)
 		return
 	}
-	form := &formPage{Integration: displayName(in), User: link.User.String(), Fields: fields}
+	form := &formPage{Integration: displayName(in), User: link.User.String(), Fields: fields,
+		Nonce: issueLinkNonce(w, r, token)}
 	if invalid != nil {
 		form.Errors = placeErrors(form.Fields, invalid.Errors)
 		if len(form.Errors) == 0 && len(invalid.Errors) == 0 {

@@ -16,10 +16,39 @@ import (
 // postForm posts form to the connect link token, as a browser would.
 func (e *connEnv) postForm(token string, form url.Values) *httptest.ResponseRecorder {
 	e.t.Helper()
-	req := httptest.NewRequest(http.MethodPost, credentials.ConnectPath+token,
-		strings.NewReader(form.Encode()))
+	return e.confirm(credentials.ConnectPath+token, form)
+}
+
+var noncePattern = regexp.MustCompile(`name="_sb_nonce" value="([^"]+)"`)
+
+// confirm opens the link at path and posts its page's form with form's
+// values, carrying the page's nonce and cookie, as a browser would.
+func (e *connEnv) confirm(path string, form url.Values) *httptest.ResponseRecorder {
+	e.t.Helper()
+	page := e.do(http.MethodGet, path, "", nil)
+	var nonce string
+	if m := noncePattern.FindStringSubmatch(page.Body.String()); m != nil {
+		nonce = m[1]
+	}
+	return e.serve(e.linkPost(path, form, nonce, page.Result().Cookies()))
+}
+
+// linkPost is a post of form to the link at path with nonce and cookies.
+func (e *connEnv) linkPost(path string, form url.Values, nonce string,
+	cookies []*http.Cookie) *http.Request {
+	values := url.Values{}
+	for k, v := range form {
+		values[k] = v
+	}
+	if nonce != "" {
+		values.Set("_sb_nonce", nonce)
+	}
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(values.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return e.serve(req)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	return req
 }
 
 func TestConnectLinkOAuth(t *testing.T) {
@@ -35,8 +64,7 @@ func TestConnectLinkOAuth(t *testing.T) {
 	require.Empty(t, e.conns.recorded(), "a GET starts nothing")
 
 	// Confirming starts the flow.
-	req := httptest.NewRequest(http.MethodPost, credentials.ConnectPath+token, nil)
-	rec := e.serve(req)
+	rec := e.confirm(credentials.ConnectPath+token, nil)
 	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 	requirePageHeaders(t, rec.Header())
 	loc := rec.Header().Get("Location")
@@ -47,7 +75,12 @@ func TestConnectLinkOAuth(t *testing.T) {
 	// cookie the answer set, and the link is used up.
 	u, err := url.Parse(loc)
 	require.NoError(t, err)
-	cookies := rec.Result().Cookies()
+	var cookies []*http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if strings.HasPrefix(c.Name, "sb_oauth_") {
+			cookies = append(cookies, c)
+		}
+	}
 	require.Len(t, cookies, 1)
 	require.True(t, cookies[0].HttpOnly)
 	require.Equal(t, http.SameSiteLaxMode, cookies[0].SameSite)
@@ -204,14 +237,43 @@ func TestConnectLinkReturnTo(t *testing.T) {
 	// The confirmation form posts back to the link, return_to included.
 	body := requirePage(t, e.do(http.MethodGet, link, "", nil), http.StatusOK)
 	require.Contains(t, body, `<form method="post"`)
-	rec := e.serve(httptest.NewRequest(http.MethodPost, link, nil))
+	rec := e.confirm(link, nil)
 	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 	require.Equal(t, []string{"StartLink github " + allowed}, e.conns.recorded())
 
 	// A return_to the server may not send browsers to starts nothing.
 	bad := e.conns.addLink("github", carol)
-	rec = e.serve(httptest.NewRequest(http.MethodPost, credentials.ConnectPath+bad+"?"+
-		url.Values{credentials.ReturnToParam: {"https://evil.example/"}}.Encode(), nil))
+	rec = e.confirm(credentials.ConnectPath+bad+"?"+
+		url.Values{credentials.ReturnToParam: {"https://evil.example/"}}.Encode(), nil)
 	requirePage(t, rec, http.StatusBadRequest)
 	require.Len(t, e.conns.recorded(), 1)
+}
+
+func TestConnectLinkPostNeedsItsOwnPage(t *testing.T) {
+	t.Parallel()
+	e := newConnEnv(t)
+	for _, app := range []string{"github", "notion"} {
+		token := e.conns.addLink(app, carol)
+		path := credentials.ConnectPath + token
+		form := url.Values{"token": {"ntn_x"}}
+		// Another site's form posts to the link: no cookie, and a nonce it
+		// had to guess.
+		body := requirePage(t, e.serve(e.linkPost(path, form, "guess", nil)), http.StatusBadRequest)
+		require.Contains(t, body, "not sent from the link")
+		// The page's cookie without its nonce, or the nonce of another
+		// link's page, is refused too.
+		page := e.do(http.MethodGet, path, "", nil)
+		requirePage(t, e.serve(e.linkPost(path, form, "", page.Result().Cookies())),
+			http.StatusBadRequest)
+		other := e.do(http.MethodGet, credentials.ConnectPath+e.conns.addLink(app, carol), "", nil)
+		m := noncePattern.FindStringSubmatch(other.Body.String())
+		require.NotNil(t, m)
+		requirePage(t, e.serve(e.linkPost(path, form, m[1], other.Result().Cookies())),
+			http.StatusBadRequest)
+		cookie := page.Result().Cookies()[0]
+		require.True(t, cookie.HttpOnly)
+		require.Equal(t, http.SameSiteStrictMode, cookie.SameSite)
+	}
+	require.Empty(t, e.conns.recorded(), "nothing started")
+	require.Empty(t, e.conns.saved, "nothing saved")
 }

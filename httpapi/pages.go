@@ -48,6 +48,8 @@ type formPage struct {
 	User        string
 	Fields      []formField
 	Errors      []string
+	// Nonce ties the post to this page (see issueLinkNonce).
+	Nonce string
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
@@ -73,6 +75,7 @@ input[type=checkbox]{width:auto}button{margin-top:1.5rem;padding:.5rem 1.25rem}
 Go on only if that is you.</p>
 {{with .Errors}}<ul class="error">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <form method="post" autocomplete="off">
+<input type="hidden" name="_sb_nonce" value="{{.Nonce}}">
 {{range .Fields}}
 <label for="f-{{.Name}}">{{.Label}}{{if .Required}} *{{end}}</label>
 {{if eq .Input "select"}}<select id="f-{{.Name}}" name="{{.Name}}">

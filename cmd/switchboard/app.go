@@ -305,6 +305,9 @@ func (a *app) bootstrap(ctx context.Context) error {
 	// none, so that no second admin key sits on another machine's disk.
 	err := a.vault.Create(ctx, bootstrapScope, bootstrapName, []byte("1"))
 	if switchboard.ErrorCode(err) == switchboard.CodeConflict {
+		a.log.InfoContext(ctx, "another process is setting up this store; if no admin key "+
+			"appears, make one with: switchboard keys create --principal user:admin && "+
+			"switchboard roles assign user:admin admin")
 		return nil
 	}
 	if err != nil {

@@ -42,6 +42,22 @@ func readAll(t *testing.T, resp *http.Response) string {
 
 var linkPattern = regexp.MustCompile(`http://[^\s"]+/api/v1/connect/[A-Za-z0-9_-]+`)
 
+var noncePattern = regexp.MustCompile(`name="_sb_nonce" value="([^"]+)"`)
+
+// confirmLink opens a connect link in browser b and confirms its page, as
+// a person does: the post carries the page's nonce (and b its cookie).
+func confirmLink(t *testing.T, b *http.Client, link string) *http.Response {
+	t.Helper()
+	resp, err := b.Get(link)
+	require.NoError(t, err)
+	page := readAll(t, resp)
+	m := noncePattern.FindStringSubmatch(page)
+	require.NotNil(t, m, "no form on the link's page: %s", page)
+	resp, err = b.PostForm(link, url.Values{"_sb_nonce": {m[1]}})
+	require.NoError(t, err)
+	return resp
+}
+
 // TestConnectGitHubLikeAUser runs the GitHub example against a local OAuth
 // provider standing in for GitHub: a user's first call answers
 // not_connected with a link; the link, opened in a browser, goes through
@@ -98,8 +114,7 @@ func TestConnectGitHubLikeAUser(t *testing.T) {
 	require.Contains(t, page, "user:alice")
 	// Confirming goes to the provider (which sets its login cookie and
 	// sends the browser round again) and back to the callback.
-	resp, err = b.PostForm(link, nil)
-	require.NoError(t, err)
+	resp = confirmLink(t, b, link)
 	page = readAll(t, resp)
 	require.Equal(t, 200, resp.StatusCode, page)
 	require.Contains(t, page, "Connected to GitHub")
@@ -273,8 +288,7 @@ func TestOAuthFlowIsBoundToTheBrowser(t *testing.T) {
 	// redirect: they now hold the provider's URL of a flow for alice.
 	attacker := browser(t)
 	attacker.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err = attacker.PostForm(start(), nil)
-	require.NoError(t, err)
+	resp = confirmLink(t, attacker, start())
 	readAll(t, resp)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	providerURL := resp.Header.Get("Location")
@@ -304,8 +318,7 @@ func TestOAuthFlowIsBoundToTheBrowser(t *testing.T) {
 	provider.SetUser("alice")
 	b.CheckRedirect = victim.CheckRedirect
 	link := start()
-	resp, err = b.PostForm(link, nil)
-	require.NoError(t, err)
+	resp = confirmLink(t, b, link)
 	readAll(t, resp)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	back, err := url.Parse(resp.Header.Get("Location"))

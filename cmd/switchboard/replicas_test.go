@@ -57,8 +57,11 @@ func TestReplicasSeeEachOthersChanges(t *testing.T) {
 	waitFor(t, "the tool on B", func() bool {
 		return slices.Contains(toolNames(t, cs), "slack_send_message")
 	})
-	text, res := callTool(t, cs, "slack_send_message", map[string]any{"channel": "C1", "text": "hi"})
-	require.False(t, res.IsError, text)
+	// The config may reach B a moment after the deploy did.
+	waitFor(t, "a call through B", func() bool {
+		_, res := callTool(t, cs, "slack_send_message", map[string]any{"channel": "C1", "text": "hi"})
+		return !res.IsError
+	})
 	require.Equal(t, "Bearer "+slackToken, fake.last(t).Auth)
 
 	// A key made through A works on B; revoked through A, it stops on B.
@@ -267,8 +270,7 @@ func connectThroughLink(t *testing.T, s *server, key string) {
 	require.Equal(t, 409, status, "%s", body)
 	var p struct{ ConnectURL string }
 	require.NoError(t, json.Unmarshal(body, &p))
-	resp, err := browser(t).PostForm(p.ConnectURL, nil)
-	require.NoError(t, err)
+	resp := confirmLink(t, browser(t), p.ConnectURL)
 	page := readAll(t, resp)
 	require.Equal(t, 200, resp.StatusCode, page)
 	require.Contains(t, page, "Connected to GitHub")
