@@ -101,6 +101,11 @@
 //	POST   /subscriptions/{sid}/deliveries/{did}/redeliver
 //	                                           send one again now: 202   (E)
 //
+// A subscription is seen and changed by its owner, while it holds (E), and
+// by the integration's managers; to others it is not_found. Only a
+// principal holding (E) through its assigned roles, with its own
+// credentials (not a delegation), may make one.
+//
 // The caller's own connections, under /integrations/{id}:
 //
 //	GET    /auth                        {connected, connectionCount,    (C)

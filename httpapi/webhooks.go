@@ -435,19 +435,31 @@ func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) error
 	}
 	out := subscriptionList{Subscriptions: []subscriptionView{}}
 	for _, sub := range subs {
-		if s.allowed(r, rbac.EventsKey(sub.AppID)) {
+		if s.mayHandle(r, sub) {
 			out.Subscriptions = append(out.Subscriptions, newSubscriptionView(sub))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
+// mayHandle reports whether r's principal may see and change sub: its
+// owner, while it may read the integration's events, or a manager of the
+// integration. Another reader of the events learns nothing of it: its URL
+// may hold a secret of the owner's.
+func (s *Server) mayHandle(r *http.Request, sub webhook.Subscription) bool {
+	if s.allowed(r, rbac.ManageKey(sub.AppID)) {
+		return true
+	}
+	return sub.Principal == identity.FromContext(r.Context()).String() &&
+		s.allowed(r, rbac.EventsKey(sub.AppID))
+}
+
 // subscription returns the subscription {sid} names when r's principal
-// may read its integration's events; one it may not is not_found.
+// may handle it (see mayHandle); any other is not_found.
 func (s *Server) subscription(r *http.Request) (webhook.Subscription, error) {
 	id := chi.URLParam(r, "sid")
 	sub, err := s.hooks.Subscription(r.Context(), id)
-	if err == nil && !s.allowed(r, rbac.EventsKey(sub.AppID)) {
+	if err == nil && !s.mayHandle(r, sub) {
 		s.noteDenied(r, rbac.EventsKey(sub.AppID))
 		err = switchboard.Errorf(switchboard.CodeNotFound, "subscription %s not found", id)
 	}

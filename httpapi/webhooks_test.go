@@ -25,6 +25,7 @@ var _ Webhooks = (*webhook.Service)(nil)
 // listener token is "tok" and caps bodies at 16 bytes.
 type fakeHooks struct {
 	mu       sync.Mutex
+	owner    string // of sub_1
 	events   []webhook.Event
 	received [][]byte
 	wake     chan struct{}
@@ -84,14 +85,23 @@ func (f *fakeHooks) Events(_ context.Context, _ string, after int64, limit int) 
 
 func (f *fakeHooks) Wait() (<-chan struct{}, func()) { return f.wake, func() {} }
 func (f *fakeHooks) Done() <-chan struct{}           { return f.done }
-func (f *fakeHooks) Subscribe(context.Context, webhook.NewSubscription) (webhook.Subscription, string, error) {
-	return webhook.Subscription{ID: "sub_1", AppID: "slack", Events: []string{}}, "whsec_x", nil
+
+// Subscribe makes sub_1, owned by the caller; the fake keeps one.
+func (f *fakeHooks) Subscribe(_ context.Context, n webhook.NewSubscription) (webhook.Subscription, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.owner = n.Principal.String()
+	return webhook.Subscription{ID: "sub_1", AppID: "slack", Events: []string{},
+		Principal: f.owner}, "whsec_x", nil
 }
-func (f *fakeHooks) Subscriptions(context.Context, string) ([]webhook.Subscription, error) {
-	return []webhook.Subscription{{ID: "sub_1", AppID: "slack"}}, nil
+func (f *fakeHooks) Subscriptions(ctx context.Context, _ string) ([]webhook.Subscription, error) {
+	sub, _ := f.Subscription(ctx, "sub_1")
+	return []webhook.Subscription{sub}, nil
 }
 func (f *fakeHooks) Subscription(context.Context, string) (webhook.Subscription, error) {
-	return webhook.Subscription{ID: "sub_1", AppID: "slack"}, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return webhook.Subscription{ID: "sub_1", AppID: "slack", Principal: f.owner}, nil
 }
 func (f *fakeHooks) Unsubscribe(context.Context, string) error { return nil }
 func (f *fakeHooks) Deliveries(context.Context, string, int) ([]webhook.Delivery, error) {
@@ -180,6 +190,20 @@ func TestEventsNeedTheEventsPermission(t *testing.T) {
 	rec = e.do(http.MethodGet, "/api/v1/subscriptions/sub_1", memberToken, nil)
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.NotContains(t, rec.Body.String(), "whsec_x", "the secret is shown once")
+
+	// Another reader of the events sees nothing of the member's
+	// subscription; the integration's manager does.
+	hooks.mu.Lock()
+	hooks.owner = "user:someone-else"
+	hooks.mu.Unlock()
+	rec = e.do(http.MethodGet, "/api/v1/subscriptions/sub_1", memberToken, nil)
+	require.Equal(t, http.StatusNotFound, rec.Code)
+	rec = e.do(http.MethodGet, "/api/v1/subscriptions", memberToken, nil)
+	require.JSONEq(t, `{"subscriptions":[]}`, rec.Body.String())
+	rec = e.do(http.MethodDelete, "/api/v1/subscriptions/sub_1", memberToken, nil)
+	require.Equal(t, http.StatusNotFound, rec.Code)
+	rec = e.do(http.MethodGet, "/api/v1/subscriptions/sub_1", adminToken, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
 	rec = e.do(http.MethodPost, "/api/v1/subscriptions", memberToken,
 		strings.NewReader(`{"url":"https://r.example"}`))
 	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
