@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,7 +92,8 @@ func (s *Service) Receive(ctx context.Context, t Target, header http.Header, bod
 			Detail: map[string]string{"event": "url_verification"}})
 	}
 	ev, dup, err := s.store.PutEvent(ctx, Event{AppID: t.in.ID(), Name: d.name,
-		DeliveryID: d.deliveryID, Payload: d.payload, ReceivedAt: start})
+		DeliveryID: d.deliveryID, Payload: d.payload, ReceivedAt: start,
+		Digest: replayDigest(spec, body)})
 	if err != nil {
 		return Answer{}, fmt.Errorf("store event of %s: %w", t.in.ID(), err)
 	}
@@ -139,4 +141,20 @@ func (s *Service) refuse(ctx context.Context, in *registry.Integration, err erro
 func withSurface(o audit.Origin) audit.Origin {
 	o.Surface = audit.SurfaceWebhook
 	return o
+}
+
+// replayDigest is the digest that makes a body one event whatever delivery
+// id it claims, for schemes whose signature covers neither the id nor a
+// time (see Event.Digest); "" for the others, whose signed id or
+// timestamp already stops a replay.
+func replayDigest(spec *registry.WebhookVerification, body []byte) string {
+	if spec == nil {
+		return ""
+	}
+	switch spec.Scheme {
+	case registry.SchemeGitHub, registry.SchemeTwilio, registry.SchemeHMACSHA256:
+		sum := sha256.Sum256(body)
+		return hex.EncodeToString(sum[:])
+	}
+	return ""
 }

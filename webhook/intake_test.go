@@ -53,7 +53,12 @@ func TestSameDeliveryTwiceIsOneEvent(t *testing.T) {
 				require.Equal(t, http.StatusOK, a.Status)
 			}
 			// Two deliveries about the same issue are two events.
-			a := f.receive(t, githubDelivery("gh", "d-2", body), body)
+			second := `{"action":"labeled","issue":{"number":7}}`
+			a := f.receive(t, githubDelivery("gh", "d-2", second), second)
+			require.Equal(t, http.StatusOK, a.Status)
+			// A captured delivery replayed under a new id is a duplicate:
+			// GitHub signs the body, not the id.
+			a = f.receive(t, githubDelivery("gh", "d-3-replayed", body), body)
 			require.Equal(t, http.StatusOK, a.Status)
 
 			evs, err := f.svc.Events(t.Context(), "svc", 0, 10)
@@ -61,9 +66,9 @@ func TestSameDeliveryTwiceIsOneEvent(t *testing.T) {
 			require.Len(t, evs, 2)
 			require.Equal(t, "d-1", evs[0].DeliveryID)
 			require.Equal(t, "issues", evs[0].Name)
-			require.Equal(t, int64(1), evs[0].Duplicates)
+			require.Equal(t, int64(2), evs[0].Duplicates)
 			require.Equal(t, "d-2", evs[1].DeliveryID)
-			require.JSONEq(t, body, string(evs[1].Payload))
+			require.JSONEq(t, second, string(evs[1].Payload))
 
 			var dups []string
 			for _, e := range f.audit.all() {
@@ -72,7 +77,7 @@ func TestSameDeliveryTwiceIsOneEvent(t *testing.T) {
 				require.Equal(t, audit.OutcomeOK, e.Outcome)
 				dups = append(dups, e.Detail["delivery"]+"="+e.Detail["duplicate"])
 			}
-			require.Equal(t, []string{"d-1=false", "d-1=true", "d-2=false"}, dups)
+			require.Equal(t, []string{"d-1=false", "d-1=true", "d-2=false", "d-1=true"}, dups)
 		})
 	}
 }

@@ -28,9 +28,10 @@ type Store interface {
 	// CodeNotFound.
 	ListenerApp(ctx context.Context, hash []byte) (string, error)
 
-	// PutEvent stores e unless e.AppID has an event with e.DeliveryID
-	// already: then it counts a duplicate on that event and returns it
-	// with duplicate true. A new event gets the next ID, greater than every
+	// PutEvent stores e unless e.AppID has an event with e.DeliveryID, or
+	// with e.Digest when it is set, already: then it counts a duplicate on
+	// that event (the oldest, should both match) and returns it with
+	// duplicate true. A new event gets the next ID, greater than every
 	// ID committed before it, and, in the same transaction, a pending
 	// delivery due at e.ReceivedAt for each subscription of e.AppID whose
 	// events are empty or include e.Name.
@@ -93,6 +94,12 @@ type Event struct {
 	ReceivedAt time.Time
 	// Duplicates counts the deliveries with the same id received since.
 	Duplicates int64
+	// Digest, when set, is the SHA-256 of the signed body, hex: for
+	// schemes whose signature covers the body alone (not the delivery id,
+	// nor a time), a delivery with the same body is a duplicate whatever
+	// id it claims, so a captured delivery cannot be replayed as new.
+	// Stores keep it, and do not return it.
+	Digest string
 }
 
 // Subscription asks for an integration's events at a URL.

@@ -129,8 +129,9 @@ func webhooksEndToEnd(t *testing.T, in *instance) {
 
 	// One delivery twice, and another about the same issue.
 	issue := `{"action":"edited","issue":{"number":42}}`
-	for _, id := range []string{"d-1", "d-1", "d-2"} {
-		status, answer, err := postDelivery(http.DefaultClient, url, id, issue)
+	labeled := `{"action":"labeled","issue":{"number":42}}`
+	for _, d := range []struct{ id, body string }{{"d-1", issue}, {"d-1", issue}, {"d-2", labeled}} {
+		status, answer, err := postDelivery(http.DefaultClient, url, d.id, d.body)
 		require.NoError(t, err)
 		require.Equal(t, 200, status, answer)
 	}
@@ -148,7 +149,7 @@ func webhooksEndToEnd(t *testing.T, in *instance) {
 	require.Equal(t, "d-1", evs.Events[0].DeliveryID)
 	require.Equal(t, 1, evs.Events[0].Duplicates)
 	require.Equal(t, "issues", evs.Events[1].Event)
-	require.JSONEq(t, issue, string(evs.Events[1].Payload))
+	require.JSONEq(t, labeled, string(evs.Events[1].Payload))
 
 	// Each event reaches the subscriber once, signed.
 	waitFor(t, "two deliveries", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= 2 })

@@ -68,10 +68,10 @@ func (db *DB) PutEvent(ctx context.Context, e webhook.Event) (webhook.Event, boo
 		}
 		var r eventRow
 		err := tx.QueryRow(ctx, qInsertEvent, e.AppID, e.Name, e.DeliveryID,
-			string(e.Payload), utc(e.ReceivedAt)).Scan(r.dest()...)
+			string(e.Payload), utc(e.ReceivedAt), e.Digest).Scan(r.dest()...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			dup = true
-			err = tx.QueryRow(ctx, qDuplicateEvent, e.AppID, e.DeliveryID).Scan(r.dest()...)
+			err = tx.QueryRow(ctx, qDuplicateEvent, e.AppID, e.DeliveryID, e.Digest).Scan(r.dest()...)
 		}
 		if err != nil {
 			return translate(err, op, "webhook event")

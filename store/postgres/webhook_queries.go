@@ -26,13 +26,15 @@ ON CONFLICT (app_id) DO NOTHING`
 SELECT pg_advisory_xact_lock(` + webhookLockClass + `, hashtext(current_schema()))`
 	eventCols    = `id, app_id, name, delivery_id, payload, received_at, duplicates`
 	qInsertEvent = `
-INSERT INTO webhook_events (app_id, name, delivery_id, payload, received_at)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (app_id, delivery_id) DO NOTHING
+INSERT INTO webhook_events (app_id, name, delivery_id, payload, received_at, body_digest)
+VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''))
+ON CONFLICT DO NOTHING
 RETURNING ` + eventCols
 	qDuplicateEvent = `
 UPDATE webhook_events SET duplicates = duplicates + 1
-WHERE app_id = $1 AND delivery_id = $2
+WHERE id = (SELECT id FROM webhook_events
+	WHERE app_id = $1 AND (delivery_id = $2 OR body_digest = NULLIF($3, ''))
+	ORDER BY id LIMIT 1)
 RETURNING ` + eventCols
 	qEnqueueDeliveries = `
 INSERT INTO webhook_deliveries (subscription_id, event_id, status, attempts, next_at,

@@ -61,10 +61,10 @@ func (db *DB) PutEvent(ctx context.Context, e webhook.Event) (webhook.Event, boo
 	err := db.inTx(ctx, op, func(tx *sql.Tx) error {
 		var r eventRow
 		err := tx.QueryRowContext(ctx, qInsertEvent, e.AppID, e.Name, e.DeliveryID,
-			string(e.Payload), micros(e.ReceivedAt)).Scan(r.dest()...)
+			string(e.Payload), micros(e.ReceivedAt), e.Digest).Scan(r.dest()...)
 		if errors.Is(err, sql.ErrNoRows) {
 			dup = true
-			err = tx.QueryRowContext(ctx, qDuplicateEvent, e.AppID, e.DeliveryID).Scan(r.dest()...)
+			err = tx.QueryRowContext(ctx, qDuplicateEvent, e.AppID, e.DeliveryID, e.Digest).Scan(r.dest()...)
 		}
 		if err != nil {
 			return translate(err, op, "webhook event")

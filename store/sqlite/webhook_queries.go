@@ -20,13 +20,15 @@ ON CONFLICT (app_id) DO NOTHING`
 
 	eventCols    = `id, app_id, name, delivery_id, payload, received_at, duplicates`
 	qInsertEvent = `
-INSERT INTO webhook_events (app_id, name, delivery_id, payload, received_at)
-VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (app_id, delivery_id) DO NOTHING
+INSERT INTO webhook_events (app_id, name, delivery_id, payload, received_at, body_digest)
+VALUES (?, ?, ?, ?, ?, NULLIF(?, ''))
+ON CONFLICT DO NOTHING
 RETURNING ` + eventCols
 	qDuplicateEvent = `
 UPDATE webhook_events SET duplicates = duplicates + 1
-WHERE app_id = ? AND delivery_id = ?
+WHERE id = (SELECT id FROM webhook_events
+	WHERE app_id = ? AND (delivery_id = ? OR body_digest = NULLIF(?, ''))
+	ORDER BY id LIMIT 1)
 RETURNING ` + eventCols
 	qEnqueueDeliveries = `
 INSERT INTO webhook_deliveries (subscription_id, event_id, status, attempts, next_at,

@@ -38,6 +38,7 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) WebhookStore) {
 	}{
 		{"listener", testListener},
 		{"events are deduplicated by delivery id", testEventDedupe},
+		{"events with a digest are deduplicated by it too", testEventDigest},
 		{"events page by cursor", testEventPages},
 		{"subscriptions", testSubscriptions},
 		{"events enqueue deliveries to matching subscriptions", testEnqueue},
@@ -427,4 +428,40 @@ func testSharedClaim(t *testing.T, a, b WebhookStore) {
 		}
 	}
 	require.Len(t, seen, events)
+}
+
+func testEventDigest(t *testing.T, s WebhookStore) {
+	ctx := t.Context()
+	put := func(id, digest string) (webhook.Event, bool) {
+		t.Helper()
+		e := hookEvent("github", "push", id)
+		e.Digest = digest
+		got, dup, err := s.PutEvent(ctx, e)
+		require.NoError(t, err)
+		return got, dup
+	}
+	first, dup := put("d-1", "aa11")
+	require.False(t, dup)
+	require.Empty(t, first.Digest, "the digest is kept, not returned")
+	// Another id with the same digest is the same delivery.
+	again, dup := put("d-2", "aa11")
+	require.True(t, dup)
+	require.Equal(t, first.ID, again.ID)
+	require.Equal(t, int64(1), again.Duplicates)
+	// Without a digest, or with another, ids alone decide.
+	_, dup = put("d-3", "")
+	require.False(t, dup)
+	_, dup = put("d-4", "")
+	require.False(t, dup)
+	_, dup = put("d-5", "bb22")
+	require.False(t, dup)
+	// The same digest in another integration is another event.
+	e := hookEvent("stripe", "charge", "d-1")
+	e.Digest = "aa11"
+	_, dup, err := s.PutEvent(ctx, e)
+	require.NoError(t, err)
+	require.False(t, dup)
+	evs, err := s.Events(ctx, "github", 0, 10)
+	require.NoError(t, err)
+	require.Len(t, evs, 4)
 }

@@ -22,11 +22,16 @@ CREATE TABLE webhook_events (
     delivery_id text COLLATE "C" NOT NULL,
     payload     text        NOT NULL,
     received_at timestamptz NOT NULL,
+    body_digest text COLLATE "C",
     duplicates  bigint      NOT NULL DEFAULT 0,
     UNIQUE (app_id, delivery_id)
 );
 
 CREATE INDEX webhook_events_app ON webhook_events (app_id, id);
+-- Schemes that sign the body alone: one event per body, whatever id a
+-- delivery claims.
+CREATE UNIQUE INDEX webhook_events_digest ON webhook_events (app_id, body_digest)
+    WHERE body_digest IS NOT NULL;
 
 -- events are names; empty is every event.
 CREATE TABLE webhook_subscriptions (

@@ -21,11 +21,16 @@ CREATE TABLE webhook_events (
     delivery_id TEXT    NOT NULL,
     payload     TEXT    NOT NULL,
     received_at INTEGER NOT NULL,
+    body_digest TEXT,
     duplicates  INTEGER NOT NULL DEFAULT 0,
     UNIQUE (app_id, delivery_id)
 ) STRICT;
 
 CREATE INDEX webhook_events_app ON webhook_events (app_id, id);
+-- Schemes that sign the body alone: one event per body, whatever id a
+-- delivery claims.
+CREATE UNIQUE INDEX webhook_events_digest ON webhook_events (app_id, body_digest)
+    WHERE body_digest IS NOT NULL;
 
 -- events is a JSON array of names; [] is every event.
 CREATE TABLE webhook_subscriptions (
