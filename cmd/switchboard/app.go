@@ -70,6 +70,35 @@ type app struct {
 	changed *broadcast
 }
 
+// settlePublicURL gives every process of an installation one public URL,
+// which links, listener URLs and delegation tokens (as their issuer)
+// carry: serve records the one it uses in the store, and the other
+// commands, given none by flag or environment, use the recorded one, so
+// that `switchboard mcp` or `switchboard delegate` agree with a server
+// started on another address without being told.
+func (a *app) settlePublicURL(ctx context.Context) error {
+	stored, err := a.vault.Get(ctx, publicURLScope, publicURLName)
+	found := err == nil
+	if err != nil && switchboard.ErrorCode(err) != switchboard.CodeNotFound {
+		return fmt.Errorf("read the recorded public URL: %w", err)
+	}
+	switch {
+	case a.cfg.server && (!found || string(stored) != a.cfg.publicURL):
+		if err := a.vault.Put(ctx, publicURLScope, publicURLName, []byte(a.cfg.publicURL)); err != nil {
+			return fmt.Errorf("record the public URL: %w", err)
+		}
+	case !a.cfg.server && !a.cfg.publicURLGiven && found:
+		a.cfg.publicURL = string(stored)
+	}
+	return nil
+}
+
+// Where serve records its public URL.
+const (
+	publicURLScope = "system"
+	publicURLName  = "public-url"
+)
+
 // The vault value whose creation elects the process that bootstraps a
 // fresh store.
 const (
@@ -208,6 +237,9 @@ func (a *app) wire(ctx context.Context, master []byte) error {
 		return err
 	}
 	a.vault = v
+	if err := a.settlePublicURL(ctx); err != nil {
+		return err
+	}
 	a.audit, err = audit.New(ctx, audit.Config{Store: a.store, Vault: v, Logger: a.log,
 		Chain: a.cfg.auditChain})
 	if err != nil {

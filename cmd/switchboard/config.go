@@ -44,6 +44,11 @@ type config struct {
 	// browsers and providers reach this server.
 	corsOrigins []string
 	publicURL   string
+	// publicURLGiven says publicURL came from the flag or the environment,
+	// not from the listen address; server says the command is serve, whose
+	// public URL the store records for the other commands.
+	publicURLGiven bool
+	server         bool
 	// delegationMaxTTL caps the lifetime of delegation tokens.
 	delegationMaxTTL time.Duration
 	// returnTo are the URL prefixes an OAuth flow may send the browser
@@ -188,6 +193,7 @@ func storeFlags(fs *flag.FlagSet, e *env, cfg *config) func() error {
 }
 
 func (c *config) check(e *env) error {
+	c.publicURLGiven = c.publicURL != ""
 	if c.publicURL == "" {
 		addr := c.addr
 		if addr == "" {

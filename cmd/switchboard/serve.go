@@ -43,6 +43,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 {
 		return usagef("serve takes no arguments, got %q", args)
 	}
+	cfg.server = true
 	log := newLogger(cfg, e.stderr)
 	a, err := openApp(ctx, cfg, e, log, true)
 	if err != nil {
