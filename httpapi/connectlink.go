@@ -61,6 +61,7 @@ func (s *Server) postConnectLink(w http.ResponseWriter, r *http.Request) {
 		s.linkFailed(w, r, in, err)
 		return
 	}
+	clearLinkNonce(w, token)
 	if in.Manifest.UserAuth.Model() == registry.UserAuthOAuth2 {
 		returnTo := r.URL.Query().Get(credentials.ReturnToParam)
 		if returnTo != "" && !s.returnAllowed(returnTo) {

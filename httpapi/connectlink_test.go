@@ -45,6 +45,10 @@ func (e *connEnv) linkPost(path string, form url.Values, nonce string,
 	}
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(values.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// What a browser says of a form posted by the page itself; the page
+	// sends no referrer, so its Origin is "null".
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", "null")
 	for _, c := range cookies {
 		req.AddCookie(c)
 	}
@@ -273,6 +277,14 @@ func TestConnectLinkPostNeedsItsOwnPage(t *testing.T) {
 		cookie := page.Result().Cookies()[0]
 		require.True(t, cookie.HttpOnly)
 		require.Equal(t, http.SameSiteStrictMode, cookie.SameSite)
+		// A page of the same site but another origin (another port, a
+		// sibling subdomain) can plant the cookie: the browser's word on
+		// where the post comes from refuses it.
+		m = noncePattern.FindStringSubmatch(page.Body.String())
+		planted := e.linkPost(path, form, m[1], page.Result().Cookies())
+		planted.Header.Set("Sec-Fetch-Site", "same-site")
+		body = requirePage(t, e.serve(planted), http.StatusBadRequest)
+		require.Contains(t, body, "from another site")
 	}
 	require.Empty(t, e.conns.recorded(), "nothing started")
 	require.Empty(t, e.conns.saved, "nothing saved")

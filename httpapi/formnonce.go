@@ -44,9 +44,20 @@ func issueLinkNonce(w http.ResponseWriter, r *http.Request, token string) string
 	return nonce
 }
 
+// crossOrigin refuses posts a browser says come from another origin
+// (Sec-Fetch-Site, or else Origin against Host). The nonce alone is not
+// enough: a page of the same site (another port, a sibling subdomain) can
+// set cookies for this host, so it could plant the nonce's cookie.
+var crossOrigin = http.NewCrossOriginProtection()
+
 // checkLinkNonce returns nil when the form r posts (already parsed) came
 // from the page of link token in this browser.
 func checkLinkNonce(r *http.Request, token string) error {
+	if crossOrigin.Check(r) != nil {
+		return switchboard.Errorf(switchboard.CodeInvalidRequest,
+			"this form was sent from another site, not from the link's own page: "+
+				"open the link and confirm there")
+	}
 	c, err := r.Cookie(linkNonceCookie(token))
 	got := r.PostForm.Get(linkNonceField)
 	if err != nil || got == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(got)) != 1 {
@@ -55,4 +66,11 @@ func checkLinkNonce(r *http.Request, token string) error {
 				"open the link and confirm there")
 	}
 	return nil
+}
+
+// clearLinkNonce removes the cookie of link token's page once the link has
+// been acted on.
+func clearLinkNonce(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: linkNonceCookie(token), Value: "", Path: "/",
+		MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
