@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/audit"
+	"github.com/switchboard-dev/switchboard/store/internal/codec"
 )
 
 var _ audit.Store = (*DB)(nil)
@@ -49,7 +49,7 @@ func (db *DB) AppendAudit(ctx context.Context, entries []audit.Entry, headMAC st
 	})
 	for i := range entries {
 		e := &entries[i]
-		detail, err := encodeDetail(e.Detail)
+		detail, err := codec.Detail(e.Detail)
 		if err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
@@ -142,28 +142,6 @@ func scanAudit(row pgx.CollectableRow) (audit.Entry, error) {
 	e.Surface, e.Event, e.Outcome = audit.Surface(surface), audit.Event(event),
 		audit.Outcome(outcome)
 	e.ErrorCode = switchboard.Code(code)
-	e.Detail, err = decodeDetail(detail)
+	e.Detail, err = codec.ParseDetail(detail)
 	return e, err
-}
-
-// encodeDetail is how an entry's detail is stored: a JSON object, "{}" when
-// empty.
-func encodeDetail(d map[string]string) (string, error) {
-	if len(d) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(d)
-	return string(b), err
-}
-
-// decodeDetail reads a stored detail; an empty one is nil.
-func decodeDetail(s string) (map[string]string, error) {
-	var d map[string]string
-	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		return nil, fmt.Errorf("audit detail: %w", err)
-	}
-	if len(d) == 0 {
-		return nil, nil
-	}
-	return d, nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/credentials"
@@ -221,13 +220,6 @@ func (db *DB) AcquireRefreshLease(ctx context.Context, id, holder string,
 		return false, translate(err, op, "connection "+id)
 	}
 	return h == holder, nil
-}
-
-// isForeignKey reports whether err is a foreign key violation: here, a
-// lease of a connection that does not exist.
-func isForeignKey(err error) bool {
-	e, ok := errors.AsType[*pgconn.PgError](err)
-	return ok && e.Code == "23503"
 }
 
 // ReleaseRefreshLease removes holder's lease of connection id, if held.

@@ -145,6 +145,14 @@ func translate(err error, op, what string) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
+// isForeignKey reports whether err is a foreign_key_violation: a row that
+// names another that does not exist, which the caller turns into its own
+// not_found.
+func isForeignKey(err error) bool {
+	e, ok := errors.AsType[*pgconn.PgError](err)
+	return ok && e.Code == "23503" // foreign_key_violation
+}
+
 // notFound is the error of a method that finds no what.
 func notFound(what string) error {
 	return switchboard.Errorf(switchboard.CodeNotFound, "%s not found", what)

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboard-dev/switchboard/delegation"
+	"github.com/switchboard-dev/switchboard/store/internal/codec"
 )
 
 var _ delegation.Store = (*DB)(nil)
@@ -80,8 +81,8 @@ func (db *DB) InsertDelegation(ctx context.Context, r delegation.Record) error {
 	const op = "insert delegation"
 	what := "delegation " + r.JTI
 	return db.inTx(ctx, op, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, qInsertDelegation, r.JTI, r.User, r.Agent, list(r.Scope),
-			list(r.UserRoles), r.Via, utc(r.IssuedAt), utc(r.ExpiresAt))
+		_, err := tx.Exec(ctx, qInsertDelegation, r.JTI, r.User, r.Agent, codec.NonNil(r.Scope),
+			codec.NonNil(r.UserRoles), r.Via, utc(r.IssuedAt), utc(r.ExpiresAt))
 		if err != nil {
 			return translate(err, op, what)
 		}
@@ -159,14 +160,6 @@ func scanDelegation(row pgx.Row) (delegation.Record, error) {
 	r.IssuedAt, r.ExpiresAt = r.IssuedAt.UTC(), r.ExpiresAt.UTC()
 	r.RevokedAt = fromNullTime(revoked)
 	return r, nil
-}
-
-// list keeps a nil list from being written as NULL.
-func list(l []string) []string {
-	if l == nil {
-		return []string{}
-	}
-	return l
 }
 
 // fromNullTime reads a nullable time back in UTC; NULL is the zero time.

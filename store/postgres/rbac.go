@@ -2,17 +2,16 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/rbac"
+	"github.com/switchboard-dev/switchboard/store/internal/codec"
 )
 
 var _ rbac.Store = (*DB)(nil)
@@ -63,8 +62,8 @@ func scanRoles(ctx context.Context, tx pgx.Tx) ([]rbac.Role, error) {
 			return r, err
 		}
 		var err error
-		if r.Permissions, err = decodeKeys(perms); err != nil {
-			return r, fmt.Errorf("role %s: %w", r.Name, err)
+		if r.Permissions, err = codec.ParseList(perms); err != nil {
+			return r, fmt.Errorf("role %s: decode permissions: %w", r.Name, err)
 		}
 		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 		return r, nil
@@ -100,7 +99,7 @@ func addInherits(ctx context.Context, tx pgx.Tx, roles []rbac.Role) error {
 // role r inherits does not exist.
 func (db *DB) CreateRole(ctx context.Context, r rbac.Role) error {
 	const op = "create role"
-	perms, err := encodeKeys(r.Permissions)
+	perms, err := codec.List(r.Permissions)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -122,7 +121,7 @@ func (db *DB) CreateRole(ctx context.Context, r rbac.Role) error {
 // when there is no such stored role or a role r inherits does not exist.
 func (db *DB) UpdateRole(ctx context.Context, r rbac.Role) error {
 	const op = "update role"
-	perms, err := encodeKeys(r.Permissions)
+	perms, err := codec.List(r.Permissions)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -156,7 +155,7 @@ func insertInherits(ctx context.Context, tx pgx.Tx, op string, r rbac.Role) erro
 			return roleNotFound(parent)
 		}
 		if _, err := tx.Exec(ctx, qInsertInherit, r.Name, parent, i); err != nil {
-			if foreignKeyViolation(err) { // deleted since the check
+			if isForeignKey(err) { // deleted since the check
 				return roleNotFound(parent)
 			}
 			return translate(err, op, fmt.Sprintf("inherited role %q", parent))
@@ -239,7 +238,7 @@ func (db *DB) Assign(ctx context.Context, a rbac.Assignment) (bool, error) {
 	added := false
 	err := db.inTx(ctx, op, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, qAssign, a.Principal, a.Role, utc(a.CreatedAt))
-		if foreignKeyViolation(err) {
+		if isForeignKey(err) {
 			return roleNotFound(a.Role)
 		}
 		if err != nil {
@@ -305,12 +304,6 @@ func column(ctx context.Context, tx pgx.Tx, q string, args ...any) ([]string, er
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// foreignKeyViolation reports whether err is a server's foreign_key_violation.
-func foreignKeyViolation(err error) bool {
-	e, ok := errors.AsType[*pgconn.PgError](err)
-	return ok && e.Code == "23503"
-}
-
 // assignmentSubject is the change feed's subject of an assignment.
 func assignmentSubject(principal, role string) string { return principal + "/" + role }
 
@@ -320,26 +313,4 @@ func roleNotFound(name string) error {
 
 func notAssigned(principal, role string) error {
 	return switchboard.Errorf(switchboard.CodeNotFound, "%s does not have role %q", principal, role)
-}
-
-// encodeKeys is how a role's permissions are stored: a JSON array, "[]"
-// when empty.
-func encodeKeys(keys []string) (string, error) {
-	if keys == nil {
-		keys = []string{}
-	}
-	b, err := json.Marshal(keys)
-	return string(b), err
-}
-
-// decodeKeys reads stored permissions back, nil when empty.
-func decodeKeys(s string) ([]string, error) {
-	var keys []string
-	if err := json.Unmarshal([]byte(s), &keys); err != nil {
-		return nil, fmt.Errorf("decode permissions: %w", err)
-	}
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	return keys, nil
 }

@@ -3,8 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"github.com/switchboard-dev/switchboard"
 	"strconv"
+
+	"github.com/switchboard-dev/switchboard"
 
 	"github.com/jackc/pgx/v5"
 

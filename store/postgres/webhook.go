@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/store/internal/codec"
 	"github.com/switchboard-dev/switchboard/webhook"
 )
 
@@ -62,7 +63,6 @@ func (db *DB) PutEvent(ctx context.Context, e webhook.Event) (webhook.Event, boo
 	var out webhook.Event
 	dup := false
 	err := db.inTx(ctx, op, func(tx pgx.Tx) error {
-		dup = false
 		if _, err := tx.Exec(ctx, qLockEvents); err != nil {
 			return translate(err, op, "webhook event")
 		}
@@ -124,7 +124,7 @@ func (r *eventRow) event() webhook.Event {
 func (db *DB) CreateSubscription(ctx context.Context, s webhook.Subscription, sealed []byte) error {
 	const op = "create subscription"
 	return db.inTx(ctx, op, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, qCreateSubscription, s.ID, s.AppID, nonNilStrings(s.Events), s.URL,
+		_, err := tx.Exec(ctx, qCreateSubscription, s.ID, s.AppID, codec.NonNil(s.Events), s.URL,
 			s.Principal, utc(s.CreatedAt))
 		if err != nil {
 			return translate(err, op, "subscription "+s.ID)
@@ -173,7 +173,7 @@ func (r *subscriptionRow) dest() []any {
 func (r *subscriptionRow) subscription() webhook.Subscription {
 	s := r.s
 	s.CreatedAt = s.CreatedAt.UTC()
-	s.Events = nonNilStrings(s.Events)
+	s.Events = codec.NonNil(s.Events)
 	return s
 }
 
@@ -202,7 +202,6 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, li
 	const op = "claim webhook deliveries"
 	var out []webhook.Claimed
 	err := db.inTx(ctx, op, func(tx pgx.Tx) error {
-		out = nil
 		rows, err := tx.Query(ctx, qClaimDeliveries, utc(leaseUntil), utc(now), limit)
 		if err != nil {
 			return translate(err, op, "webhook delivery")
@@ -316,11 +315,4 @@ func (db *DB) PurgeWebhooks(ctx context.Context, appID string) error {
 		}
 		return nil
 	})
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -3,13 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/audit"
+	"github.com/switchboard-dev/switchboard/store/internal/codec"
 )
 
 var _ audit.Store = (*DB)(nil)
@@ -57,7 +57,7 @@ func insertAudit(ctx context.Context, tx *sql.Tx, op string, entries []audit.Ent
 
 	for i := range entries {
 		e := &entries[i]
-		detail, err := encodeDetail(e.Detail)
+		detail, err := codec.Detail(e.Detail)
 		if err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
@@ -154,28 +154,6 @@ func scanAudit(rows *sql.Rows) (audit.Entry, error) {
 	e.Surface, e.Event, e.Outcome = audit.Surface(surface), audit.Event(event),
 		audit.Outcome(outcome)
 	e.ErrorCode = switchboard.Code(code)
-	e.Detail, err = decodeDetail(detail)
+	e.Detail, err = codec.ParseDetail(detail)
 	return e, err
-}
-
-// encodeDetail is how an entry's detail is stored: a JSON object, "{}" when
-// empty.
-func encodeDetail(d map[string]string) (string, error) {
-	if len(d) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(d)
-	return string(b), err
-}
-
-// decodeDetail reads a stored detail; an empty one is nil.
-func decodeDetail(s string) (map[string]string, error) {
-	var d map[string]string
-	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		return nil, fmt.Errorf("audit detail: %w", err)
-	}
-	if len(d) == 0 {
-		return nil, nil
-	}
-	return d, nil
 }

@@ -3,10 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/credentials"
@@ -32,13 +28,6 @@ func (db *DB) CreateGrant(ctx context.Context, g credentials.Grant) error {
 		}
 		return nil
 	})
-}
-
-// isForeignKey reports whether err is a foreign key violation: here, a
-// grant of a connection that does not exist.
-func isForeignKey(err error) bool {
-	e, ok := errors.AsType[*sqlite.Error](err)
-	return ok && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
 // Grants returns the grants of appID's connections ("" for every

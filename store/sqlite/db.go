@@ -238,6 +238,14 @@ func translate(err error, op, what string) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
+// isForeignKey reports whether err is a foreign key violation: a row that
+// names another that does not exist, which the caller turns into its own
+// not_found.
+func isForeignKey(err error) bool {
+	e, ok := errors.AsType[*sqlite.Error](err)
+	return ok && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 // notFound is the error of a method that finds no what.
 func notFound(what string) error {
 	return switchboard.Errorf(switchboard.CodeNotFound, "%s not found", what)

@@ -3,12 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/delegation"
+	"github.com/switchboard-dev/switchboard/store/internal/codec"
 )
 
 var _ delegation.Store = (*DB)(nil)
@@ -90,11 +90,11 @@ func (db *DB) DeleteDelegationKeys(ctx context.Context, before time.Time) ([]str
 func (db *DB) InsertDelegation(ctx context.Context, r delegation.Record) error {
 	const op = "insert delegation"
 	what := "delegation " + r.JTI
-	scope, err := jsonList(r.Scope)
+	scope, err := codec.List(r.Scope)
 	if err != nil {
 		return fmt.Errorf("%s: scope: %w", op, err)
 	}
-	roles, err := jsonList(r.UserRoles)
+	roles, err := codec.List(r.UserRoles)
 	if err != nil {
 		return fmt.Errorf("%s: user roles: %w", op, err)
 	}
@@ -194,36 +194,15 @@ func (d *delegationRow) dest() []any {
 func (d *delegationRow) record(op string) (delegation.Record, error) {
 	r := d.r
 	var err error
-	if r.Scope, err = fromJSONList(d.scope); err != nil {
+	if r.Scope, err = codec.ParseList(d.scope); err != nil {
 		return delegation.Record{}, fmt.Errorf("%s: scope of %s: %w", op, r.JTI, err)
 	}
-	if r.UserRoles, err = fromJSONList(d.roles); err != nil {
+	if r.UserRoles, err = codec.ParseList(d.roles); err != nil {
 		return delegation.Record{}, fmt.Errorf("%s: user roles of %s: %w", op, r.JTI, err)
 	}
 	r.IssuedAt, r.ExpiresAt = fromMicros(d.issued), fromMicros(d.expires)
 	r.RevokedAt = fromNullMicros(d.revoked)
 	return r, nil
-}
-
-// jsonList is how a list of strings is stored: a JSON array, [] for none.
-func jsonList(list []string) (string, error) {
-	if len(list) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(list)
-	return string(b), err
-}
-
-// fromJSONList reads a stored list back; an empty one is nil.
-func fromJSONList(s string) ([]string, error) {
-	var list []string
-	if err := json.Unmarshal([]byte(s), &list); err != nil {
-		return nil, err
-	}
-	if len(list) == 0 {
-		return nil, nil
-	}
-	return list, nil
 }
 
 // fromNullMicros reads a nullable time back; NULL is the zero time.

@@ -85,11 +85,7 @@ func (db *DB) ListAPIKeys(ctx context.Context, principal string) ([]identity.API
 func (db *DB) DeleteAPIKey(ctx context.Context, id string) error {
 	const op = "delete api key"
 	return db.inTx(ctx, op, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, qDeleteAPIKey, id)
-		if err != nil {
-			return translate(err, op, "api key")
-		}
-		n, err := res.RowsAffected()
+		n, err := exec(ctx, tx, qDeleteAPIKey, id)
 		if err != nil {
 			return translate(err, op, "api key")
 		}

@@ -3,13 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/rbac"
+	"github.com/switchboard-dev/switchboard/store/internal/codec"
 )
 
 var _ rbac.Store = (*DB)(nil)
@@ -55,8 +55,8 @@ func scanRoles(ctx context.Context, tx *sql.Tx) ([]rbac.Role, error) {
 		if err := rows.Scan(&r.Name, &r.Description, &perms, &created, &updated); err != nil {
 			return nil, err
 		}
-		if r.Permissions, err = decodeKeys(perms); err != nil {
-			return nil, fmt.Errorf("role %s: %w", r.Name, err)
+		if r.Permissions, err = codec.ParseList(perms); err != nil {
+			return nil, fmt.Errorf("role %s: decode permissions: %w", r.Name, err)
 		}
 		r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 		roles = append(roles, r)
@@ -93,7 +93,7 @@ func addInherits(ctx context.Context, tx *sql.Tx, roles []rbac.Role) error {
 // role r inherits does not exist.
 func (db *DB) CreateRole(ctx context.Context, r rbac.Role) error {
 	const op = "create role"
-	perms, err := encodeKeys(r.Permissions)
+	perms, err := codec.List(r.Permissions)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -115,7 +115,7 @@ func (db *DB) CreateRole(ctx context.Context, r rbac.Role) error {
 // when there is no such stored role or a role r inherits does not exist.
 func (db *DB) UpdateRole(ctx context.Context, r rbac.Role) error {
 	const op = "update role"
-	perms, err := encodeKeys(r.Permissions)
+	perms, err := codec.List(r.Permissions)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -324,26 +324,4 @@ func roleNotFound(name string) error {
 
 func notAssigned(principal, role string) error {
 	return switchboard.Errorf(switchboard.CodeNotFound, "%s does not have role %q", principal, role)
-}
-
-// encodeKeys is how a role's permissions are stored: a JSON array, "[]"
-// when empty.
-func encodeKeys(keys []string) (string, error) {
-	if keys == nil {
-		keys = []string{}
-	}
-	b, err := json.Marshal(keys)
-	return string(b), err
-}
-
-// decodeKeys reads stored permissions back, nil when empty.
-func decodeKeys(s string) ([]string, error) {
-	var keys []string
-	if err := json.Unmarshal([]byte(s), &keys); err != nil {
-		return nil, fmt.Errorf("decode permissions: %w", err)
-	}
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	return keys, nil
 }

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -11,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/switchboard-dev/switchboard/registry"
+	"github.com/switchboard-dev/switchboard/store/internal/codec"
 )
 
 // PutUploadedManifest inserts or replaces the uploaded manifest of m.AppID
@@ -85,7 +85,7 @@ func (db *DB) Install(ctx context.Context, rec registry.Installed) (registry.Ins
 		if err != nil {
 			return translate(err, op, what)
 		}
-		since, err := encodeSince(registry.StampActions(prev, rec.Manifest, next))
+		since, err := codec.Since(registry.StampActions(prev, rec.Manifest, next))
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", op, rec.AppID, err)
 		}
@@ -207,7 +207,7 @@ func (db *DB) UpdateConfigWithSecrets(ctx context.Context, appID string,
 		if err != nil {
 			return err
 		}
-		if !isObject(next) {
+		if !codec.IsObject(next) {
 			return fmt.Errorf("%s %s: result is not a JSON object", op, appID)
 		}
 		changes, err := writeSecrets(ctx, tx, op, secrets)
@@ -276,7 +276,7 @@ func scanInstalled(s scanner) (registry.Installed, error) {
 		return registry.Installed{}, err
 	}
 	rec.DeployedAt, rec.UpdatedAt = fromMicros(deployed), fromMicros(updated)
-	if rec.ActionSince, err = decodeSince([]byte(since.String)); err != nil {
+	if rec.ActionSince, err = codec.ParseSince([]byte(since.String)); err != nil {
 		return registry.Installed{}, err
 	}
 	return rec, nil
@@ -289,11 +289,6 @@ func exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, er
 		return 0, err
 	}
 	return res.RowsAffected()
-}
-
-// isObject reports whether b is one valid JSON object.
-func isObject(b []byte) bool {
-	return json.Valid(b) && bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("{"))
 }
 
 // checkWrites refuses a secret write that names no scope or no name.
@@ -313,33 +308,4 @@ func sortedWrites(writes []registry.SecretWrite) []registry.SecretWrite {
 		return cmp.Or(cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Name, b.Name))
 	})
 	return out
-}
-
-// encodeSince is how an installation's action stamps are stored: a JSON
-// object, "{}" when there are none.
-func encodeSince(since map[string]int64) (string, error) {
-	if len(since) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(since)
-	if err != nil {
-		return "", fmt.Errorf("encode action stamps: %w", err)
-	}
-	return string(b), nil
-}
-
-// decodeSince reads stored action stamps; NULL (a row from before stamps
-// were kept) and "{}" are nil.
-func decodeSince(b []byte) (map[string]int64, error) {
-	if len(b) == 0 {
-		return nil, nil
-	}
-	var since map[string]int64
-	if err := json.Unmarshal(b, &since); err != nil {
-		return nil, fmt.Errorf("decode action stamps: %w", err)
-	}
-	if len(since) == 0 {
-		return nil, nil
-	}
-	return since, nil
 }

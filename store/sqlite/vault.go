@@ -4,8 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/switchboard-dev/switchboard"
 	"strconv"
+
+	"github.com/switchboard-dev/switchboard"
 
 	"github.com/switchboard-dev/switchboard/vault"
 )

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/store/internal/codec"
 	"github.com/switchboard-dev/switchboard/webhook"
 )
 
@@ -25,12 +26,13 @@ func (db *DB) PutListener(ctx context.Context, appID string, hash, sealed []byte
 		q = qPutListener
 	}
 	return db.inTx(ctx, op, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, q, appID, hash, micros(at))
+		n, err := exec(ctx, tx, q, appID, hash, micros(at))
 		if err != nil {
 			return translate(err, op, "webhook listener of "+appID)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return conflictOr(err, op, "webhook listener of "+appID)
+		if n == 0 {
+			return switchboard.Errorf(switchboard.CodeConflict,
+				"webhook listener of %s exists already", appID)
 		}
 		_, err = tx.ExecContext(ctx, qPutSealed, webhook.ScopeListener, appID, blob(sealed))
 		return translate(err, op, "webhook listener of "+appID)
@@ -121,12 +123,12 @@ func (r *eventRow) event() webhook.Event {
 // CodeConflict when s.ID exists.
 func (db *DB) CreateSubscription(ctx context.Context, s webhook.Subscription, sealed []byte) error {
 	const op = "create subscription"
-	events, err := json.Marshal(nonNilStrings(s.Events))
+	events, err := codec.List(s.Events)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return db.inTx(ctx, op, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, qCreateSubscription, s.ID, s.AppID, string(events), s.URL,
+		_, err := tx.ExecContext(ctx, qCreateSubscription, s.ID, s.AppID, events, s.URL,
 			s.Principal, micros(s.CreatedAt))
 		if err != nil {
 			return translate(err, op, "subscription "+s.ID)
@@ -190,7 +192,7 @@ func (r *subscriptionRow) subscription() (webhook.Subscription, error) {
 	if err := json.Unmarshal([]byte(r.events), &s.Events); err != nil {
 		return webhook.Subscription{}, fmt.Errorf("subscription %s: events: %w", s.ID, err)
 	}
-	s.Events = nonNilStrings(s.Events)
+	s.Events = codec.NonNil(s.Events)
 	return s, nil
 }
 
@@ -199,12 +201,12 @@ func (r *subscriptionRow) subscription() (webhook.Subscription, error) {
 func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 	const op = "delete subscription"
 	return db.inTx(ctx, op, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, qDeleteSubscription, id)
+		n, err := exec(ctx, tx, qDeleteSubscription, id)
 		if err != nil {
 			return translate(err, op, "subscription "+id)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return notFoundOr(err, op, "subscription "+id)
+		if n == 0 {
+			return notFound("subscription " + id)
 		}
 		_, err = tx.ExecContext(ctx, qDeleteSealed, webhook.ScopeSubscription, id)
 		return translate(err, op, "subscription "+id)
@@ -243,14 +245,14 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, li
 func (db *DB) UpdateDelivery(ctx context.Context, d webhook.Delivery) error {
 	const op = "update webhook delivery"
 	return db.inTx(ctx, op, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, qUpdateDelivery, string(d.Status), d.Attempts,
+		n, err := exec(ctx, tx, qUpdateDelivery, string(d.Status), d.Attempts,
 			micros(d.NextAt), micros(d.StartedAt), d.LastError, nullMicros(d.DeliveredAt),
 			micros(d.UpdatedAt), d.ID)
 		if err != nil {
 			return translate(err, op, "webhook delivery")
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return notFoundOr(err, op, fmt.Sprintf("webhook delivery %d", d.ID))
+		if n == 0 {
+			return notFound(fmt.Sprintf("webhook delivery %d", d.ID))
 		}
 		return nil
 	})
@@ -309,9 +311,7 @@ func (r *deliveryRow) delivery() webhook.Delivery {
 	d := r.d
 	d.Status = webhook.DeliveryStatus(r.status)
 	d.NextAt, d.StartedAt, d.UpdatedAt = fromMicros(r.next), fromMicros(r.started), fromMicros(r.updated)
-	if r.delivered.Valid {
-		d.DeliveredAt = fromMicros(r.delivered.Int64)
-	}
+	d.DeliveredAt = fromNullMicros(r.delivered)
 	return d
 }
 
@@ -336,27 +336,4 @@ func (db *DB) PurgeWebhooks(ctx context.Context, appID string) error {
 		}
 		return nil
 	})
-}
-
-// conflictOr is err wrapped with op, or conflict for what when err is nil.
-func conflictOr(err error, op, what string) error {
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return switchboard.Errorf(switchboard.CodeConflict, "%s exists already", what)
-}
-
-// notFoundOr is err wrapped with op, or not_found for what when err is nil.
-func notFoundOr(err error, op, what string) error {
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return notFound(what)
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -468,7 +468,7 @@ func testConnectLink(t *testing.T, s CredentialsStore) {
 
 func testCredentialsNoChange(t *testing.T, s CredentialsStore) {
 	ctx := t.Context()
-	before := lastChangeOf(t, s)
+	before := lastChange(t, s)
 	c := conn("c1", "slack", "user:alice", 0)
 	createConns(t, s, c)
 	acquire(t, s, c.ID, "a", t0, true)
@@ -489,14 +489,7 @@ func testCredentialsNoChange(t *testing.T, s CredentialsStore) {
 	require.NoError(t, err)
 	require.NoError(t, s.CreateGrant(ctx, grant("g3", c, "agent:bot", 0)))
 	require.NoError(t, s.DeleteConnection(ctx, c.ID))
-	require.Equal(t, before, lastChangeOf(t, s))
-}
-
-func lastChangeOf(t *testing.T, s CredentialsStore) int64 {
-	t.Helper()
-	id, err := s.LastChange(t.Context())
-	require.NoError(t, err)
-	return id
+	require.Equal(t, before, lastChange(t, s))
 }
 
 func testSharedLease(t *testing.T, a, b CredentialsStore) {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -32,11 +33,16 @@ func requireUTC(t *testing.T, times ...time.Time) {
 }
 
 // lastChange returns s's newest change id, failing t on an error.
-func lastChange(t *testing.T, s Store) int64 {
+func lastChange(t *testing.T, s lastChanger) int64 {
 	t.Helper()
 	id, err := s.LastChange(t.Context())
 	require.NoError(t, err)
 	return id
+}
+
+// lastChanger is the change feed's LastChange, which stores have.
+type lastChanger interface {
+	LastChange(ctx context.Context) (int64, error)
 }
 
 // concurrently runs fn(i) for i in [0, n) at once and returns every error.

@@ -3,8 +3,12 @@
 //
 // A store's own tests call [Run] with a function that opens an empty store,
 // [RunShared] with one that opens two independent handles on one database,
-// and [RunFeed] with one that also adapts the store's change feed. Every
-// case opens its own store and runs in parallel with the others.
+// and [RunFeed] with one that also adapts the store's change feed. The
+// stores of the other domains have their own runners alike: [RunAudit],
+// [RunCredentials], [RunDelegation], [RunIdentity], [RunRBAC],
+// [RunWebhooks] and their Shared or Feed variants, and [RunUnstamped] for
+// rows installed before action stamps were kept. Every case opens its own
+// store and runs in parallel with the others.
 //
 // The suite holds the stores to the contracts of registry.Store, vault.Store
 // and identity.Store, read strictly, and to these choices of Switchboard's

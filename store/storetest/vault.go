@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -195,21 +194,17 @@ func testRotateVaultError(t *testing.T, s Store) {
 
 func testCreateSecret(t *testing.T, s Store) {
 	ctx := t.Context()
-	before, err := s.LastChange(ctx)
-	require.NoError(t, err)
+	before := lastChange(t, s)
 	require.NoError(t, s.CreateSecret(ctx, "system", "K", []byte("first")))
-	after, err := s.LastChange(ctx)
-	require.NoError(t, err)
+	after := lastChange(t, s)
 	require.Greater(t, after, before, "a creation is a change")
 
-	err = s.CreateSecret(ctx, "system", "K", []byte("second"))
-	require.Equal(t, switchboard.CodeConflict, switchboard.ErrorCode(err), "%v", err)
+	err := s.CreateSecret(ctx, "system", "K", []byte("second"))
+	requireCode(t, err, switchboard.CodeConflict)
 	got, err := s.Secret(ctx, "system", "K")
 	require.NoError(t, err)
 	require.Equal(t, []byte("first"), got, "a refused creation changes nothing")
-	last, err := s.LastChange(ctx)
-	require.NoError(t, err)
-	require.Equal(t, after, last)
+	require.Equal(t, after, lastChange(t, s))
 	require.NoError(t, s.CreateSecret(ctx, "platform", "K", []byte("other scope")))
 }
 
@@ -219,12 +214,10 @@ func testSharedCreateSecret(t *testing.T, a, b Store) {
 	ctx := t.Context()
 	for i := range 10 {
 		name := fmt.Sprintf("K%d", i)
-		errs := make([]error, 2)
-		var wg sync.WaitGroup
-		for j, s := range []Store{a, b} {
-			wg.Go(func() { errs[j] = s.CreateSecret(ctx, "system", name, []byte{byte(j)}) })
-		}
-		wg.Wait()
+		stores := []Store{a, b}
+		errs := concurrently(len(stores), func(j int) error {
+			return stores[j].CreateSecret(ctx, "system", name, []byte{byte(j)})
+		})
 		won := 0
 		for _, err := range errs {
 			if err == nil {
