@@ -63,7 +63,7 @@ func (m *Manager) endpoint(ctx context.Context, in *registry.Integration,
 		}
 	}
 	if len(missing) > 0 {
-		return nil, notConfigured(in, unique(missing))
+		return nil, in.NotConfigured(unique(missing))
 	}
 	return ep, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/registry"
@@ -43,15 +42,6 @@ func platformOnly(in *registry.Integration) error {
 	return switchboard.Errorf(switchboard.CodeInvalidRequest,
 		"%s uses the platform's own OAuth client (client_credentials): there is no "+
 			"account to connect", name(in))
-}
-
-func notConfigured(in *registry.Integration, missing []string) error {
-	return &switchboard.Error{
-		Code: switchboard.CodeNotConfigured,
-		Message: fmt.Sprintf("%s is not configured: an administrator must set %s",
-			name(in), strings.Join(missing, ", ")),
-		Missing: missing,
-	}
 }
 
 func manifestError(in *registry.Integration, field, problem string) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/backend"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
+	"github.com/switchboard-dev/switchboard/rbac"
 	"github.com/switchboard-dev/switchboard/registry"
 )
 
@@ -145,14 +146,16 @@ type Result struct {
 	Action *registry.Action
 }
 
-// Call runs c. Failures are *switchboard.Error values whose message tells
-// the caller what to do: not_found, forbidden, invalid_input (with every
-// violation), not_configured (with the missing properties),
-// not_implemented, upstream_error, timeout. No credential is decrypted and
-// no service contacted before the caller is authorized and the input valid.
-// Any other error is internal: the surface answers "internal error" and logs
-// the cause, since the executor's own record of the call carries only the
-// code.
+// Call runs c and records it in the audit, refused calls (c.Refusal)
+// included; a call whose entry cannot be written fails as internal.
+// Failures are *switchboard.Error values whose message tells the caller
+// what to do: not_found, forbidden, too_large, invalid_input (with every
+// violation), not_configured (with the missing properties), not_connected
+// (with a connect link), not_implemented, upstream_error, timeout. No
+// credential is decrypted and no service contacted before the caller is
+// authorized and the input valid. Any other error is internal: the surface
+// answers "internal error" and logs the cause, since the executor's own
+// record of the call carries only the code.
 func (e *Executor) Call(ctx context.Context, c Call) (Result, error) {
 	start := e.now()
 	var act *registry.Action
@@ -225,16 +228,16 @@ func (e *Executor) lookup(ctx context.Context, c Call) (*registry.Action, error)
 		}
 		return act, nil
 	}
-	in := snap.Integration(c.Integration)
 	// A caller that may do nothing with an integration learns nothing of
 	// it, not even that it is installed; the audit records a denial.
+	notFound := switchboard.Errorf(switchboard.CodeNotFound,
+		"integration %q is not deployed, or you have no permission to use it", c.Integration)
+	in := snap.Integration(c.Integration)
 	if in == nil {
-		return nil, switchboard.Errorf(switchboard.CodeNotFound,
-			"integration %q is not deployed, or you have no permission to use it", c.Integration)
+		return nil, notFound
 	}
 	if !e.visible(ctx, c.Caller, in) {
-		return nil, hidden(switchboard.Errorf(switchboard.CodeNotFound,
-			"integration %q is not deployed, or you have no permission to use it", c.Integration))
+		return nil, hidden(notFound)
 	}
 	if act := in.Action(c.Action); act != nil {
 		return act, nil
@@ -264,7 +267,7 @@ func hidden(e *switchboard.Error) *switchboard.Error {
 // visible reports whether caller may call at least one action of in, or
 // manage it.
 func (e *Executor) visible(ctx context.Context, caller switchboard.Principal, in *registry.Integration) bool {
-	if e.authz.Allowed(ctx, caller, "integration:"+in.ID()+":manage") {
+	if e.authz.Allowed(ctx, caller, rbac.ManageKey(in.ID())) {
 		return true
 	}
 	for _, a := range in.Actions {
@@ -293,7 +296,7 @@ func (e *Executor) run(ctx context.Context, c Call, act *registry.Action) (json.
 	}
 	in := act.Integration
 	if !in.Configured() {
-		return nil, notConfigured(in, in.Missing)
+		return nil, in.NotConfigured(in.Missing)
 	}
 	if act.Request == nil {
 		return nil, switchboard.Errorf(switchboard.CodeNotImplemented,
@@ -349,7 +352,7 @@ func (e *Executor) values(ctx context.Context, c Call, act *registry.Action,
 		secret, err := e.secrets.PlatformSecret(ctx, p.PlatformSecret)
 		if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
 			// Deleted since the snapshot was taken.
-			return v, notConfigured(in, []string{prop})
+			return v, in.NotConfigured([]string{prop})
 		}
 		if err != nil {
 			return v, fmt.Errorf("open secret of %s: %w", in.ID(), err)
@@ -372,27 +375,6 @@ func callUser(ctx context.Context, c Call) switchboard.Principal {
 func onBehalfOf(ctx context.Context) switchboard.Principal {
 	d, _ := switchboard.DelegationFrom(ctx)
 	return d.User
-}
-
-func notConfigured(in *registry.Integration, missing []string) error {
-	e := switchboard.Errorf(switchboard.CodeNotConfigured,
-		"%s is not configured: an administrator must set %s", in.Manifest.Name, joinAnd(missing))
-	e.Missing = missing
-	return e
-}
-
-func joinAnd(names []string) string {
-	switch len(names) {
-	case 0:
-		return "its config"
-	case 1:
-		return names[0]
-	}
-	out := names[0]
-	for _, n := range names[1 : len(names)-1] {
-		out += ", " + n
-	}
-	return out + " and " + names[len(names)-1]
 }
 
 // logCall records one call at Info: who, what, from where, how long, and

@@ -132,9 +132,7 @@ func WithClaimedRoles(ctx context.Context, roles []string) context.Context {
 
 // ClaimedRoles returns the roles [WithClaimedRoles] put in ctx; the slice
 // is shared: do not modify it.
-func ClaimedRoles(ctx context.Context) []string { return claimedRoles(ctx) }
-
-func claimedRoles(ctx context.Context) []string {
+func ClaimedRoles(ctx context.Context) []string {
 	roles, _ := ctx.Value(claimsKey{}).([]string)
 	return roles
 }
@@ -170,7 +168,7 @@ func (a *Authorizer) delegatedDenial(ctx context.Context, p switchboard.Principa
 	if !a.holds(d.User, d.UserRoles, permission) {
 		why = append(why, d.User.String()+" does not hold it")
 	}
-	if !a.holds(p, claimedRoles(ctx), permission) {
+	if !a.holds(p, ClaimedRoles(ctx), permission) {
 		why = append(why, p.String()+" does not hold it")
 	}
 	return fmt.Sprintf("%s acting for %s lacks the permission %s: %s",
@@ -191,9 +189,9 @@ func describe(p switchboard.Principal) string {
 func (a *Authorizer) Allowed(ctx context.Context, p switchboard.Principal, key string) bool {
 	d, delegated := switchboard.DelegationFrom(ctx)
 	if !delegated {
-		return a.holds(p, claimedRoles(ctx), key)
+		return a.holds(p, ClaimedRoles(ctx), key)
 	}
-	return inScope(d.Scope, key) && a.holds(p, claimedRoles(ctx), key) &&
+	return inScope(d.Scope, key) && a.holds(p, ClaimedRoles(ctx), key) &&
 		a.holds(d.User, d.UserRoles, key)
 }
 
@@ -248,7 +246,7 @@ func (a *Authorizer) Holds(user switchboard.Principal, claimed []string, keys []
 // For a delegated request it returns the patterns that the user, p and the
 // delegation's scope all grant: their exact intersection.
 func (a *Authorizer) Permissions(ctx context.Context, p switchboard.Principal) []string {
-	own := a.patterns(p, claimedRoles(ctx))
+	own := a.patterns(p, ClaimedRoles(ctx))
 	d, delegated := switchboard.DelegationFrom(ctx)
 	if !delegated {
 		return own

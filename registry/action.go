@@ -2,9 +2,12 @@ package registry
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/switchboard-dev/switchboard"
 )
 
 // Integration is a deployed integration as one snapshot of the installed set
@@ -34,6 +37,31 @@ func (in *Integration) ID() string { return in.Manifest.AppID }
 
 // Configured reports whether every property the manifest requires is set.
 func (in *Integration) Configured() bool { return len(in.Missing) == 0 }
+
+// NotConfigured returns the not_configured error of in, which lacks the
+// config properties missing: its message names them for an administrator,
+// and its Missing lists them.
+func (in *Integration) NotConfigured(missing []string) *switchboard.Error {
+	name := in.Manifest.Name
+	if name == "" {
+		name = in.ID()
+	}
+	e := switchboard.Errorf(switchboard.CodeNotConfigured,
+		"%s is not configured: an administrator must set %s", name, joinAnd(missing))
+	e.Missing = missing
+	return e
+}
+
+// joinAnd lists names as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return "its config"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
 
 // Action returns the action with id, or nil.
 func (in *Integration) Action(id string) *Action {

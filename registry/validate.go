@@ -234,13 +234,20 @@ func (v *validator) hookSecret(path, name string) {
 			"that holds the signing secret")
 		return
 	}
+	v.secretProperty(path, name, "signing secret")
+}
+
+// secretProperty checks that name, the value at path, is a platformSecret
+// property of the config, which holds what: a secret of the integration's
+// own, kept in the vault.
+func (v *validator) secretProperty(path, name, what string) {
 	p, ok := v.m.ConfigSchema.Property(name)
 	switch {
 	case !ok:
 		v.fail(path, "names %q, which is not a property of configSchema", name)
 	case p.PlatformSecret == "":
-		v.fail(path, "names %q, a plain config property: a signing secret belongs in "+
-			"the vault, in a property with platformSecret", name)
+		v.fail(path, "names %q, a plain config property: a %s belongs in "+
+			"the vault, in a property with platformSecret", name, what)
 	}
 }
 
@@ -692,14 +699,7 @@ func (v *validator) clientSecret(path string, o *OAuthSpec) {
 			"as in \"clientSecret\", not a placeholder")
 		return
 	}
-	p, ok := v.m.ConfigSchema.Property(name)
-	switch {
-	case !ok:
-		v.fail(path, "names %q, which is not a property of configSchema", name)
-	case p.PlatformSecret == "":
-		v.fail(path, "names %q, a plain config property: a client secret belongs in "+
-			"the vault, in a property with platformSecret", name)
-	}
+	v.secretProperty(path, name, "client secret")
 }
 
 // scopes refuses empty scopes and scopes the separator would split.
