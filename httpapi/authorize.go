@@ -34,18 +34,23 @@ func (s *Server) require(permission string) func(http.Handler) http.Handler {
 // admin:integrations.configure. The forbidden problem names the first.
 func (s *Server) requireManage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		p := identity.FromContext(ctx)
-		manage := rbac.ManageKey(chi.URLParam(r, "id"))
-		if !s.authz.Allowed(ctx, p, manage) &&
-			!s.authz.Allowed(ctx, p, rbac.IntegrationsConfigure) {
-			err := forbidden(p, manage, rbac.IntegrationsConfigure)
+		id := chi.URLParam(r, "id")
+		if !s.mayManage(r, id) {
+			manage := rbac.ManageKey(id)
+			err := forbidden(identity.FromContext(r.Context()), manage, rbac.IntegrationsConfigure)
 			s.noteDenied(r, manage)
 			s.fail(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// mayManage reports whether r's principal may manage the integration
+// appID: it holds integration:{appID}:manage or
+// admin:integrations.configure.
+func (s *Server) mayManage(r *http.Request, appID string) bool {
+	return s.allowed(r, rbac.ManageKey(appID)) || s.allowed(r, rbac.IntegrationsConfigure)
 }
 
 // authorize asks the Authorizer whether r's principal holds permission.

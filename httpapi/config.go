@@ -61,8 +61,6 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, newConfigStatus(now))
 }
 
-// namesSecret reports whether values sets or deletes a platformSecret
-// property of m.
 // touchesSecrets reports whether values sets or deletes a platformSecret
 // property of m, or, when m holds secrets, a property that decides where its
 // requests go: pointing the base URL elsewhere sends the secrets there.

@@ -94,7 +94,7 @@ func (s *Server) startAuth(w http.ResponseWriter, r *http.Request) error {
 // not_configured to other callers who may use it.
 func (s *Server) startPlatform(w http.ResponseWriter, r *http.Request,
 	in *registry.Integration) error {
-	if s.allowed(r, rbac.ManageKey(in.ID())) || s.allowed(r, rbac.IntegrationsConfigure) {
+	if s.mayManage(r, in.ID()) {
 		schema := in.Describe(nil).ConfigSchema
 		if len(schema) == 0 {
 			schema = json.RawMessage(`{"type":"object","properties":{}}`)

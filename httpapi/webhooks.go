@@ -65,12 +65,12 @@ func (s *Server) webhookRoutes(r chi.Router) {
 	r.Post("/subscriptions/{sid}/deliveries/{did}/redeliver", s.handle(s.redeliver))
 }
 
-// receiveHook takes in one delivery. A body over the integration's cap is
-// refused from its Content-Length before it is read, or as soon as a
-// chunked body passes the cap. Refusals say nothing of why.
 // HookBodyTimeout bounds how long reading one delivery's body may take.
 const HookBodyTimeout = 30 * time.Second
 
+// receiveHook takes in one delivery. A body over the integration's cap is
+// refused from its Content-Length before it is read, or as soon as a
+// chunked body passes the cap. Refusals say nothing of why.
 func (s *Server) receiveHook(w http.ResponseWriter, r *http.Request) {
 	ctx := audit.WithOrigin(r.Context(), audit.Origin{Surface: audit.SurfaceWebhook,
 		RequestID: RequestID(r.Context())})
@@ -379,7 +379,7 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if req.Integration == "" {
-		return fieldError("integration", "required: the id of an installed integration")
+		return invalidField("integration", "is required: the id of an installed integration")
 	}
 	in, err := s.eventsOf(r, req.Integration)
 	if err != nil {
@@ -408,12 +408,6 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) erro
 	v := newSubscriptionView(sub)
 	v.Secret = secret
 	return writeJSON(w, http.StatusCreated, v)
-}
-
-func fieldError(path, message string) error {
-	e := switchboard.Errorf(switchboard.CodeInvalidInput, "%s: %s", path, message)
-	e.Errors = []switchboard.FieldError{{Path: path, Message: message}}
-	return e
 }
 
 type subscriptionList struct {
