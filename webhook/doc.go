@@ -17,8 +17,9 @@
 // A verified delivery becomes an [Event]: its name read at eventPath, its
 // delivery id from the provider's own id (or idPath, or else a digest of
 // the body). The event is written durably before the delivery is
-// acknowledged; a delivery whose id was seen already is acknowledged and
-// counted, never stored or delivered twice.
+// acknowledged; a delivery whose id was seen already (or, for schemes that
+// sign the body alone, whose body was) is acknowledged and counted, never
+// stored or delivered twice.
 //
 // # Subscribers
 //

@@ -62,8 +62,8 @@ func (s *Service) Target(ctx context.Context, token string) (Target, error) {
 }
 
 // Receive verifies one delivery to t, stores it as an event unless its
-// delivery id was seen, records it in the audit, and returns what to
-// answer. The event is durable before Receive returns a 2xx answer. A
+// delivery id (or, for schemes that sign the body alone, its body) was
+// seen, records it in the audit, and returns what to answer. The event is durable before Receive returns a 2xx answer. A
 // refused delivery gets 401 and an audit entry with the reason; an error
 // is a fault (of the store, the vault or the audit) and should be answered
 // 500, after which the service sends the delivery again.

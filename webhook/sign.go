@@ -3,12 +3,9 @@ package webhook
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"hash"
 	"strconv"
 	"time"
 )
-
-type hashT = hash.Hash
 
 // SignStandard returns the webhook-signature header of a Standard Webhooks
 // message: "v1," and the base64 HMAC-SHA256, under key, of id, the Unix

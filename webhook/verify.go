@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"maps"
 	"net/http"
 	"net/url"
@@ -247,7 +248,7 @@ func fresh(ts string, now time.Time, tol time.Duration) error {
 }
 
 // mac returns the HMAC under key of the parts, in order.
-func mac(h func() hashT, key []byte, parts ...[]byte) []byte {
+func mac(h func() hash.Hash, key []byte, parts ...[]byte) []byte {
 	m := hmac.New(h, key)
 	for _, p := range parts {
 		m.Write(p)

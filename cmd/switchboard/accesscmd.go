@@ -225,7 +225,7 @@ func cmdPermissions(ctx context.Context, e *env, args []string) error {
 
 func cmdPrincipals(ctx context.Context, e *env, args []string) error {
 	const usage = "usage: switchboard principals delete <principal>   " +
-		"(revokes its keys, roles and delegations, deletes its connections)"
+		"(revokes its keys, roles and delegations, deletes its subscriptions and connections)"
 	if len(args) == 0 || args[0] != "delete" {
 		return usagef("%s", usage)
 	}

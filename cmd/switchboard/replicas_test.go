@@ -42,7 +42,7 @@ func newReplicas(t *testing.T, n int) (*instance, []*server) {
 
 func TestReplicasSeeEachOthersChanges(t *testing.T) {
 	t.Parallel()
-	in, rs := newReplicas(t, 2)
+	_, rs := newReplicas(t, 2)
 	a, b := rs[0], rs[1]
 	fake := newFakeSlack(t)
 
@@ -97,7 +97,6 @@ func TestReplicasSeeEachOthersChanges(t *testing.T) {
 	require.Equal(t, 200, status)
 	waitFor(t, "list_changed on B after undeploy", func() bool { return changes.Load() > before })
 	require.NotContains(t, toolNames(t, cs), "slack_send_message")
-	_ = in
 }
 
 func TestReplicaListenerReconnects(t *testing.T) {
