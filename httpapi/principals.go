@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -9,7 +10,8 @@ import (
 	"github.com/switchboard-dev/switchboard"
 )
 
-type offboarded struct {
+// Offboarded says what offboarding a principal removed.
+type Offboarded struct {
 	Principal            string `json:"principal"`
 	KeysRevoked          int    `json:"keysRevoked"`
 	RolesRemoved         int    `json:"rolesRemoved"`
@@ -18,13 +20,58 @@ type offboarded struct {
 	ConnectionsRemoved   int    `json:"connectionsRemoved"`
 }
 
-// removePrincipal offboards {principal} (URL-escaped, as user%3Aalice): it
-// revokes every key of it, then takes every role from it, then revokes the
-// delegations it issued or received, then deletes its webhook
-// subscriptions, then removes its connected accounts and what they were
-// lent to. Keys go first, since they are what lets it in; a
-// failure after them leaves a state that running the request again
-// completes.
+// Offboarding is what holds a principal's access. Keys and Roles are
+// required; a nil field of the others has nothing to remove.
+type Offboarding struct {
+	Keys        Keys
+	Roles       Roles
+	Delegations Delegations
+	Webhooks    Webhooks
+	Connections Connections
+}
+
+// Offboard removes p's access, in this order: its keys (what lets it in),
+// its roles, the delegations it issued or received, its webhook
+// subscriptions, then its connected accounts and what they were lent to.
+// A failure part way leaves a state that offboarding again completes.
+// The REST route and `switchboard principals delete` both run it.
+func Offboard(ctx context.Context, o Offboarding, p switchboard.Principal) (Offboarded, error) {
+	out := Offboarded{Principal: p.String()}
+	var err error
+	if out.KeysRevoked, err = o.Keys.RevokeKeysOf(ctx, p); err != nil {
+		return out, err
+	}
+	// TODO(rbac): RemovePrincipal knows how many roles it took; returning
+	// that count would spare this read, which a concurrent assignment can
+	// make one off.
+	held, err := o.Roles.Assignments(ctx, p.String())
+	if err != nil {
+		return out, err
+	}
+	if err := o.Roles.RemovePrincipal(ctx, p.String()); err != nil {
+		return out, err
+	}
+	out.RolesRemoved = len(held)
+	if o.Delegations != nil {
+		if out.DelegationsRevoked, err = o.Delegations.RemovePrincipal(ctx, p); err != nil {
+			return out, err
+		}
+	}
+	if o.Webhooks != nil {
+		if out.SubscriptionsRemoved, err = o.Webhooks.RemovePrincipal(ctx, p); err != nil {
+			return out, err
+		}
+	}
+	if o.Connections != nil {
+		if out.ConnectionsRemoved, err = o.Connections.RemovePrincipal(ctx, p); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// removePrincipal offboards {principal} (URL-escaped, as user%3Aalice); see
+// [Offboard].
 func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
 	raw, err := pathParam(r, "principal")
 	if err != nil {
@@ -34,42 +81,22 @@ func (s *Server) removePrincipal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalidRequest("the path names no valid principal: %v", err)
 	}
-	ctx := r.Context()
-	revoked, err := s.keys.RevokeKeysOf(ctx, p)
-	if err != nil {
-		return err
-	}
-	// TODO(rbac): RemovePrincipal knows how many roles it took; returning
-	// that count would spare this read, which a concurrent assignment can
-	// make one off.
-	held, err := s.roles.Assignments(ctx, p.String())
-	if err != nil {
-		return err
-	}
-	if err := s.roles.RemovePrincipal(ctx, p.String()); err != nil {
-		return err
-	}
-	var delegations int
+	o := Offboarding{Keys: s.keys, Roles: s.roles}
+	// Interfaces left nil stay nil: a nil *T in one would not be.
 	if s.dlg != nil {
-		if delegations, err = s.dlg.RemovePrincipal(ctx, p); err != nil {
-			return err
-		}
+		o.Delegations = s.dlg
 	}
-	var subs int
 	if s.hooks != nil {
-		if subs, err = s.hooks.RemovePrincipal(ctx, p); err != nil {
-			return err
-		}
+		o.Webhooks = s.hooks
 	}
-	var conns int
 	if s.conns != nil {
-		if conns, err = s.conns.RemovePrincipal(ctx, p); err != nil {
-			return err
-		}
+		o.Connections = s.conns
 	}
-	return writeJSON(w, http.StatusOK, offboarded{Principal: p.String(),
-		KeysRevoked: revoked, RolesRemoved: len(held), DelegationsRevoked: delegations,
-		SubscriptionsRemoved: subs, ConnectionsRemoved: conns})
+	out, err := Offboard(r.Context(), o, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // pathParam returns the URL parameter name unescaped exactly once. The

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/httpapi"
 	"github.com/switchboard-dev/switchboard/rbac"
 )
 
@@ -241,28 +242,15 @@ func cmdPrincipals(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	n, err := a.auth.RevokeKeysOf(ctx, p)
-	if err != nil {
-		return err
-	}
-	if err := a.rbac.RemovePrincipal(ctx, p.String()); err != nil {
-		return err
-	}
-	d, err := a.dlg.RemovePrincipal(ctx, p)
-	if err != nil {
-		return err
-	}
-	subs, err := a.hooks.RemovePrincipal(ctx, p)
-	if err != nil {
-		return err
-	}
-	c, err := a.creds.RemovePrincipal(ctx, p)
+	out, err := httpapi.Offboard(ctx, httpapi.Offboarding{Keys: a.auth, Roles: a.rbac,
+		Delegations: a.dlg, Webhooks: a.hooks, Connections: a.creds}, p)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s offboarded: %d keys revoked, every role removed, "+
 		"%d delegations revoked, %d subscriptions deleted, %d connections deleted\n",
-		p, n, d, subs, c)
+		p, out.KeysRevoked, out.DelegationsRevoked, out.SubscriptionsRemoved,
+		out.ConnectionsRemoved)
 	return nil
 }
 
