@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard-dev/switchboard/audit"
 	"github.com/switchboard-dev/switchboard/backend"
 	"github.com/switchboard-dev/switchboard/internal/logkey"
+	"github.com/switchboard-dev/switchboard/rbac"
 )
 
 // The defaults of [Retry].
@@ -95,6 +96,9 @@ func (s *Service) Subscribe(ctx context.Context, n NewSubscription) (Subscriptio
 	if in == nil {
 		return Subscription{}, "", switchboard.Errorf(switchboard.CodeNotFound,
 			"integration %q is not deployed", n.AppID)
+	}
+	if err := s.mayOwn(ctx, n); err != nil {
+		return Subscription{}, "", err
 	}
 	declared := s.listener(in, "").Events
 	var problems []switchboard.FieldError
@@ -314,13 +318,34 @@ func (s *Service) attempt(ctx context.Context, c Claimed) error {
 	return err
 }
 
+// mayOwn refuses a subscription its owner could not keep: one made with a
+// delegation (it would outlive it), or by an owner who holds the events
+// permission only through roles a login claims. Deliveries check the
+// owner's assigned roles each time (see unauthorized), so such a
+// permission would not last past this request.
+func (s *Service) mayOwn(ctx context.Context, n NewSubscription) error {
+	if _, delegated := switchboard.DelegationFrom(ctx); delegated {
+		return switchboard.Errorf(switchboard.CodeForbidden,
+			"a delegation token cannot make a subscription: it would outlive the delegation; "+
+				"use the agent's own key")
+	}
+	key := rbac.EventsKey(n.AppID)
+	// A context of nothing but the principal: assigned roles only.
+	if s.authz != nil && !s.authz.Allowed(context.Background(), n.Principal, key) {
+		return switchboard.Errorf(switchboard.CodeForbidden,
+			"a subscription needs %s assigned to %s (a role your login claims is not enough): "+
+				"an administrator can assign it", key, n.Principal)
+	}
+	return nil
+}
+
 // unauthorized says why sub's owner may no longer receive its events, or
 // "" when it may.
 func (s *Service) unauthorized(ctx context.Context, sub Subscription) string {
 	if s.authz == nil {
 		return ""
 	}
-	key := "integration:" + sub.AppID + ":events"
+	key := rbac.EventsKey(sub.AppID)
 	p, err := switchboard.ParsePrincipal(sub.Principal)
 	if err == nil && s.authz.Allowed(ctx, p, key) {
 		return ""

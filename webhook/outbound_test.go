@@ -323,3 +323,32 @@ func TestSubscribeRefusesBadInput(t *testing.T) {
 		require.Equal(t, "url", e.Errors[0].Path, u)
 	}
 }
+
+func TestSubscribeNeedsAnOwnerWhoCanKeepIt(t *testing.T) {
+	t.Parallel()
+	authz := &holders{in: map[string]bool{"app:ci": true}}
+	f := newFixture(t, backends[0].open(t), options{manifest: hookManifest("github", ""),
+		secret: "gh", authz: authz})
+	ci := switchboard.Principal{Kind: "app", ID: "ci"}
+	n := webhook.NewSubscription{AppID: "svc", URL: "https://r.example", Principal: ci}
+
+	// Through a delegation: it would outlive it.
+	delegated := switchboard.WithDelegation(t.Context(), switchboard.Delegation{ID: "d",
+		User: switchboard.Principal{Kind: "user", ID: "alice"}, Scope: []string{"*"}})
+	_, _, err := f.svc.Subscribe(delegated, n)
+	require.Equal(t, switchboard.CodeForbidden, switchboard.ErrorCode(err))
+	require.Contains(t, switchboard.AsError(err).Message, "delegation")
+
+	// Without the permission assigned.
+	n.Principal = switchboard.Principal{Kind: "user", ID: "claims-only"}
+	_, _, err = f.svc.Subscribe(t.Context(), n)
+	require.Equal(t, switchboard.CodeForbidden, switchboard.ErrorCode(err))
+	require.Contains(t, switchboard.AsError(err).Message, "integration:svc:events assigned")
+
+	n.Principal = ci
+	_, _, err = f.svc.Subscribe(t.Context(), n)
+	require.NoError(t, err)
+	subs, err := f.svc.Subscriptions(t.Context(), "svc")
+	require.NoError(t, err)
+	require.Len(t, subs, 1, "only the owner who can keep it")
+}
